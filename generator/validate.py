@@ -1,0 +1,357 @@
+"""Second stage: every check on every deal file in one pass -> (deals, problems).
+
+A file with any error becomes a DealFile (listed on the problems page, left out of the
+metrics); a file with warnings only is still a Deal. Nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .load import Node, SourceFile
+from .model import Config, Deal, DealFile, Problem, Stage, Touch
+from .values import (
+    BadValue,
+    parse_amount,
+    parse_date,
+    parse_probability,
+    quote_list,
+    suggest,
+)
+
+TEXT_FIELDS = ("title", "client", "lost_reason", "owner", "source", "next_step")
+DATE_FIELDS = ("created", "expected_close", "closed", "next_step_due")
+KNOWN = ("title", "client", "stage", "value", "currency", "created", "expected_close", "closed",
+         "lost_reason", "lost_at", "owner", "source", "probability", "next_step", "next_step_due",
+         "tags", "stage_dates", "touches")
+_CLOSURE_WORDS = {"closed", "done", "complete", "completed", "finished", "signed", "over", "ended"}
+
+
+def deal_id(rel_path: str) -> str:
+    return rel_path[:-3] if rel_path.endswith(".md") else rel_path
+
+
+class _Checker:
+    """Collects the typed fields of one file and its problems."""
+
+    def __init__(self, src: SourceFile, config: Config) -> None:
+        self.src = src
+        self.config = config
+        self.values: dict[str, Any] = {}
+
+    def error(self, node: Node, fld: str, message: str, hint: str = "") -> None:
+        self.src.error(node.line, node.col, fld, message, hint)
+
+    def missing(self, fld: str, message: str, hint: str) -> None:
+        self.src.error(self.src.end_line, 1, fld, message, hint)
+
+    def node(self, key: str) -> Node | None:
+        entry = self.src.fields.get(key)
+        return entry[1] if entry and not entry[1].is_null else None
+
+    def text(self, key: str) -> str | None:
+        n = self.node(key)
+        if n is None:
+            return None
+        if n.kind != "scalar":
+            self.error(n, key, "must be text, not a " + ("list" if n.kind == "seq" else "mapping"),
+                       f"write '{key}: some text' on one line (quote it if it contains ': ')")
+            return None
+        return n.text.strip()
+
+    def date(self, key: str) -> date | None:
+        n = self.node(key)
+        if n is None:
+            return None
+        return self.date_of(n, key)
+
+    def date_of(self, n: Node, key: str) -> date | None:
+        if n.kind != "scalar":
+            self.error(n, key, "must be a date", "write dates as YYYY-MM-DD, e.g. 2026-09-14")
+            return None
+        try:
+            day, had_time = parse_date(n.text)
+        except BadValue as exc:
+            self.error(n, key, exc.message, exc.hint)
+            return None
+        if had_time:
+            self.src.warning(n.line, n.col, key, f"'{n.text}' has a time; only the date "
+                             f"{day.isoformat()} is used", "write the date alone as YYYY-MM-DD")
+        return day
+
+    def stage_ref(self, n: Node, key: str, open_only: bool) -> Stage | None:
+        """A stage named by id or label, in any case."""
+        stages = self.config.open_stages if open_only else self.config.stages
+        if n.kind != "scalar":
+            self.error(n, key, "must be a stage id", "write e.g. 'proposal'")
+            return None
+        wanted = n.text.strip().lower()
+        for s in stages:
+            if wanted == s.id.lower() or wanted == s.label.lower():
+                return s
+        names = {s.id.lower(): s.id for s in stages} | {s.label.lower(): s.id for s in stages}
+        close = list(dict.fromkeys(names[c] for c in suggest(wanted, list(names), n=3)))[:2]
+        if not close and wanted in _CLOSURE_WORDS and not open_only:
+            close = [s.id for s in stages if s.outcome]
+        what = "an open stage" if open_only else "a stage"
+        guess = f"; did you mean {quote_list(close)}?" if close else ""
+        self.error(n, key, f"'{n.text}' is not {what}{guess}",
+                   "stages are: " + ", ".join(s.id for s in stages))
+        return None
+
+
+def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) -> Deal | DealFile:
+    """Validate one parsed deal file against the config."""
+    c = _Checker(src, config)
+    if not src.parsed:
+        return DealFile(deal_id(rel_path), shown_path, None, tuple(src.problems))
+    f = src.fields
+
+    for key, (knode, _) in f.items():
+        if key not in KNOWN:
+            close = suggest(key, list(KNOWN), n=1, cutoff=0.8)
+            if close:
+                src.warning(knode.line, knode.col, key, "unknown key, kept as an extra field",
+                            f"did you mean '{close[0]}'?")
+
+    title = c.text("title")
+    if not title:
+        n = c.node("title")
+        if n is None or n.kind == "scalar":
+            if n is None:
+                c.missing("title", "every deal needs a title", "add e.g. 'title: Shopify redesign'")
+            else:
+                c.error(n, "title", "is empty", "write what the deal is, e.g. 'Shopify redesign'")
+
+    stage: Stage | None = None
+    sn = c.node("stage")
+    if sn is None:
+        c.missing("stage", "every deal needs a stage",
+                  "add e.g. 'stage: lead'; stages are: " + ", ".join(s.id for s in config.stages))
+    else:
+        stage = c.stage_ref(sn, "stage", open_only=False)
+
+    created = c.date("created")
+    if created is None and c.node("created") is None:
+        c.missing("created", "every deal needs the date it entered the pipeline",
+                  "add e.g. 'created: 2026-09-14'")
+    closed = c.date("closed")
+    expected_close = c.date("expected_close")
+    next_step_due = c.date("next_step_due")
+
+    # money
+    currency = config.currency
+    cn = c.node("currency")
+    if cn is not None:
+        ctext = c.text("currency")
+        if ctext is not None:
+            code = ctext.upper()
+            if code != config.currency and code not in config.rates:
+                known = [config.currency, *sorted(config.rates)]
+                c.error(cn, "currency", f"no exchange rate for '{ctext}'",
+                        f"add '{code}: <rate>' under 'rates' in dealbook.yaml, or use one of: "
+                        + ", ".join(known))
+                currency = ""
+            else:
+                currency = code
+    value: Decimal | None = None
+    vn = c.node("value")
+    if vn is not None:
+        if vn.kind != "scalar":
+            c.error(vn, "value", "must be an amount", "write e.g. 'value: 4800'")
+        else:
+            try:
+                value, named = parse_amount(vn.text, currency or config.currency)
+                if named and cn is not None and currency and named != currency:
+                    c.error(vn, "value", f"says {named} but 'currency' is {currency}",
+                            "remove the currency from the value or fix 'currency'")
+                elif named and cn is None:
+                    if named != config.currency and named not in config.rates:
+                        c.error(vn, "value", f"no exchange rate for '{named}'",
+                                f"add '{named}: <rate>' under 'rates' in dealbook.yaml")
+                        currency = ""
+                    else:
+                        currency = named
+            except BadValue as exc:
+                c.error(vn, "value", exc.message, exc.hint)
+
+    probability: Decimal | None = None
+    pn = c.node("probability")
+    if pn is not None:
+        if pn.kind != "scalar":
+            c.error(pn, "probability", "must be a number", "write e.g. 'probability: 0.4' or 40%")
+        else:
+            try:
+                probability = parse_probability(pn.text)
+            except BadValue as exc:
+                c.error(pn, "probability", exc.message, exc.hint)
+
+    client = c.text("client")
+    owner = c.text("owner")
+    source = c.text("source")
+    next_step = c.text("next_step")
+    lost_reason = c.text("lost_reason")
+
+    lost_at: Stage | None = None
+    ln = c.node("lost_at")
+    if ln is not None:
+        lost_at = c.stage_ref(ln, "lost_at", open_only=True)
+
+    tags = _tags(c)
+    stage_dates = _stage_dates(c, created, closed)
+    touches = _touches(c)
+
+    # rules between fields
+    if stage is not None:
+        if stage.outcome and closed is None and c.node("closed") is None:
+            c.missing("closed", f"a {stage.outcome} deal needs the date it closed",
+                      "add e.g. 'closed: 2026-10-02'")
+        if not stage.outcome and closed is not None:
+            n = c.node("closed")
+            assert n is not None
+            c.error(n, "closed", f"an open deal (stage '{stage.id}') cannot have a closed date",
+                    "remove 'closed', or set the stage to "
+                    + " or ".join(s.id for s in config.stages if s.outcome))
+        if stage.outcome == "lost" and not lost_reason and c.node("lost_reason") is None:
+            c.missing("lost_reason", "a lost deal needs a reason",
+                      "add e.g. 'lost_reason: budget' (what you learn from losses)")
+        if stage.outcome != "lost" and ln is not None:
+            src.warning(ln.line, ln.col, "lost_at", "only a lost deal has 'lost_at'; it is ignored",
+                        "remove it, or set the stage to lost")
+            lost_at = None
+        if value is None and vn is None and _needs_value(stage, config):
+            c.missing("value", f"a deal in stage '{stage.id}' needs a value",
+                      f"add e.g. 'value: 4800' (in {config.currency} unless 'currency' says "
+                      f"otherwise); from stage '{config.value_required_from}' on a value is required")
+        if stage.is_open and not next_step:
+            nn = c.node("next_step")
+            line = nn.line if nn else src.end_line
+            src.warning(line, nn.col if nn else 1, "next_step", "open deal has no next step",
+                        "add e.g. 'next_step: Call to walk through scope' and a next_step_due date")
+    if created and closed and closed < created:
+        n = c.node("closed")
+        assert n is not None
+        c.error(n, "closed", f"{closed.isoformat()} is before created ({created.isoformat()})",
+                "check both dates")
+
+    shown_title = title or None
+    if any(p.is_error for p in src.problems):
+        return DealFile(deal_id(rel_path), shown_path, shown_title, tuple(src.problems))
+    assert title and stage and created
+    base_value = None
+    if value is not None:
+        rate = Decimal(1) if currency == config.currency else config.rates[currency]
+        base_value = value * rate
+    extra = {k: v.plain() for k, (_, v) in f.items() if k not in KNOWN}
+    raw = {k: v.plain() for k, (_, v) in f.items()}
+    return Deal(
+        id=deal_id(rel_path), path=shown_path, title=title, stage=stage.id, created=created,
+        client=client or None, value=value, currency=currency, base_value=base_value,
+        expected_close=expected_close, closed=closed, lost_reason=lost_reason or None,
+        lost_at=lost_at.id if lost_at else None, owner=owner or None, source=source or None,
+        probability=probability, next_step=next_step or None, next_step_due=next_step_due,
+        tags=tuple(tags), stage_dates=stage_dates, touches=tuple(touches), extra=extra, raw=raw,
+        body=src.body, lines={k: kn.line for k, (kn, _) in f.items()},
+    )
+
+
+def _needs_value(stage: Stage, config: Config) -> bool:
+    if config.value_required_from is None or stage.outcome == "lost":
+        return False
+    ids = [s.id for s in config.stages]
+    start = ids.index(config.value_required_from)
+    if stage.outcome == "won":
+        return config.stage(config.value_required_from).outcome != "lost"
+    return ids.index(stage.id) >= start
+
+
+def _tags(c: _Checker) -> list[str]:
+    n = c.node("tags")
+    if n is None:
+        return []
+    if n.kind == "scalar":
+        return [t.strip() for t in n.text.split(",") if t.strip()]
+    if n.kind != "seq":
+        c.error(n, "tags", "must be a list of text", "write e.g. 'tags: [shopify, design]'")
+        return []
+    tags = []
+    for item in n.items:
+        if item.kind != "scalar" or item.is_null:
+            c.error(item, "tags", "each tag must be a short text", "write e.g. 'tags: [shopify, design]'")
+        else:
+            tags.append(item.text.strip())
+    return tags
+
+
+def _stage_dates(c: _Checker, created: date | None, closed: date | None) -> dict[str, date]:
+    n = c.node("stage_dates")
+    if n is None:
+        return {}
+    if n.kind != "map":
+        c.error(n, "stage_dates", "must be a mapping of stage to date",
+                "write one 'stage: YYYY-MM-DD' per line, indented under 'stage_dates:'")
+        return {}
+    result: dict[str, date] = {}
+    for k, v in n.pairs:
+        stage = c.stage_ref(k, "stage_dates", open_only=False)
+        day = c.date_of(v, f"stage_dates.{k.text}")
+        if stage is None or day is None:
+            continue
+        if stage.id in result:
+            c.error(k, "stage_dates", f"stage '{stage.id}' is given twice", "keep one date")
+            continue
+        if created and day < created:
+            c.error(v, f"stage_dates.{k.text}", f"{day.isoformat()} is before created "
+                    f"({created.isoformat()})", "a stage cannot be entered before the deal was created")
+        elif closed and day > closed:
+            c.error(v, f"stage_dates.{k.text}", f"{day.isoformat()} is after closed "
+                    f"({closed.isoformat()})", "a stage cannot be entered after the deal closed")
+        result[stage.id] = day
+    return result
+
+
+def _touches(c: _Checker) -> list[Touch]:
+    n = c.node("touches")
+    if n is None:
+        return []
+    if n.kind != "seq":
+        c.error(n, "touches", "must be a list", "write one '- YYYY-MM-DD kind note' per touch")
+        return []
+    touches: list[Touch] = []
+    how = "write '- 2026-09-21 email sent the proposal' or '- {date: 2026-09-21, kind: email}'"
+    for item in n.items:
+        if item.kind == "scalar":
+            parts = item.text.strip().split(None, 2)
+            if not parts:
+                c.error(item, "touches", "empty touch", how)
+                continue
+            day = c.date_of(Node("scalar", item.line, item.col, text=parts[0]), "touches")
+            if day is not None:
+                touches.append(Touch(day, parts[1] if len(parts) > 1 else "",
+                                     parts[2] if len(parts) > 2 else ""))
+        elif item.kind == "map":
+            fields = {k.text: v for k, v in item.pairs}
+            unknown = [k for k in fields if k not in ("date", "kind", "note")]
+            if "date" not in fields:
+                c.error(item, "touches", "a touch needs a date", how)
+                continue
+            if unknown:
+                c.error(item, "touches", f"unknown touch key '{unknown[0]}'",
+                        "a touch has date, kind and note")
+                continue
+            day = c.date_of(fields["date"], "touches")
+            kind = fields["kind"].text.strip() if "kind" in fields and fields["kind"].kind == "scalar" \
+                and not fields["kind"].is_null else ""
+            note = fields["note"].text.strip() if "note" in fields and fields["note"].kind == "scalar" \
+                and not fields["note"].is_null else ""
+            if day is not None:
+                touches.append(Touch(day, kind, note))
+        else:
+            c.error(item, "touches", "a touch must be one line or a mapping", how)
+    return touches
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.path, p.line, p.col, p.field, p.message))
