@@ -15,6 +15,7 @@ from .model import Problem
 from .values import BadValue, parse_date
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+BUILD_LIMIT = 20  # problems a build prints in full before pointing at `dealbook check`
 
 
 class Reporter:
@@ -23,13 +24,22 @@ class Reporter:
     def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
         self.out, self.err = out, err
 
-    def problems(self, problems: list[Problem], files: int, bad_files: int) -> None:
-        for p in problems:
+    def problems(self, problems: list[Problem], files: int, bad_files: int,
+                 limit: int | None = None) -> None:
+        """Every problem, or with `limit` at most that many (errors first) and a pointer to
+        `dealbook check` for the rest, so a build of a big pipeline stays short."""
+        shown = problems
+        if limit is not None and len(problems) > limit:
+            shown = sorted((p for p in problems if p.is_error), key=problems.index)[:limit]
+        for p in shown:
             print(p.format(), file=self.out)
             if p.hint:
                 print(f"    hint: {p.hint}", file=self.out)
         errors = sum(1 for p in problems if p.is_error)
         warnings = len(problems) - errors
+        if len(shown) < len(problems):
+            print(f"... {len(problems) - len(shown)} more not shown; `dealbook check` lists "
+                  "them all, and so does problems.html", file=self.out)
         if problems:
             n = len(problems)
             print(f"{n} problem{'s' if n != 1 else ''} ({errors} error{'s' if errors != 1 else ''}, "
@@ -102,7 +112,7 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
 
     result = build(root, args.out, args.as_of)
     loaded = result.loaded
-    r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems))
+    r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems), limit=BUILD_LIMIT)
     left_out = len(loaded.invalid)
     note = f", {left_out} left out for errors (see problems.html)" if left_out else ""
     r.line(f"built {result.pages} pages from {len(loaded.deals)} deals{note} in "

@@ -152,6 +152,7 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
                   "write one '- {id: lead, label: Lead, probability: 0.1}' per stage")
         return DEFAULT_STAGES
     stages: list[Stage] = []
+    places: list[Node] = []
     seen: set[str] = set()
     ok = True
     for item in n.items:
@@ -189,11 +190,13 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
         if "label" in fields and fields["label"][1].kind == "scalar" and not fields["label"][1].is_null:
             label = fields["label"][1].text
         outcome = None
+        bad_outcome = False
         if "outcome" in fields and not fields["outcome"][1].is_null:
             o = fields["outcome"][1]
             if o.text.strip().lower() in ("won", "lost"):
                 outcome = o.text.strip().lower()
             else:
+                bad_outcome, ok = True, False
                 src.error(o.line, o.col, "stages.outcome", f"'{o.text}' is not an outcome",
                           "use 'outcome: won' or 'outcome: lost', or leave it out for an open stage")
         milestone = None
@@ -213,7 +216,7 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
                     probability = parse_probability(p.text)
                 except BadValue as exc:
                     src.error(p.line, p.col, "stages.probability", exc.message, exc.hint)
-            else:
+            elif not bad_outcome:
                 src.warning(item.line, item.col, "stages.probability",
                             f"stage '{sid}' has no probability; 0 is used",
                             "add e.g. 'probability: 0.25' so the weighted forecast counts it")
@@ -225,18 +228,22 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
             except BadValue as exc:
                 src.error(d.line, d.col, "stages.stall_after_days", exc.message, exc.hint)
         stages.append(Stage(sid, label, probability, days, milestone, outcome))
+        places.append(item)
     outcomes = [s.outcome for s in stages if s.outcome]
+    complete = ok
     for wanted in ("won", "lost"):
-        if ok and outcomes.count(wanted) != 1:
+        if complete and outcomes.count(wanted) != 1:
             src.error(n.line, n.col, "stages", f"there must be exactly one stage with "
                       f"'outcome: {wanted}' (found {outcomes.count(wanted)})",
                       f"add e.g. '- {{id: {wanted}, label: Closed {wanted}, outcome: {wanted}}}'")
             ok = False
     first_closed = next((i for i, s in enumerate(stages) if s.outcome), len(stages))
-    if ok and any(s.is_open for s in stages[first_closed:]):
-        src.error(n.line, n.col, "stages", "open stages must come before the won and lost stages",
-                  "list the stages in pipeline order, won and lost last")
-        ok = False
+    for st, place in list(zip(stages, places))[first_closed:]:
+        if complete and st.is_open:
+            src.error(place.line, place.col, "stages", f"open stage '{st.id}' is listed after "
+                      f"'{stages[first_closed].id}'",
+                      "list the stages in pipeline order: open stages first, won and lost last")
+            ok = False
     if ok and not any(s.is_open for s in stages):
         src.error(n.line, n.col, "stages", "there is no open stage", "add e.g. '- {id: lead, ...}'")
         ok = False

@@ -99,14 +99,21 @@ def decode(data: bytes, src: SourceFile) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[line_start: exc.start].decode("utf-8", "replace")) + 1  # characters
         src.error(line, col, "", f"byte 0x{data[exc.start]:02x} is not valid UTF-8 "
                   "(the file looks like Latin-1 or Windows-1252)",
                   "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)")
         return None
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        src.error(line, 1, "", "file contains NUL bytes", "remove them; deal files are plain text")
+        if text.count("\x00") * 3 >= len(text):  # every other byte: UTF-16 without a BOM
+            src.error(1, 1, "", "file is UTF-16, not UTF-8",
+                      "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)")
+            return None
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        src.error(line, col, "", "file contains NUL bytes", "remove them; deal files are plain text")
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -137,12 +144,19 @@ def compose(yaml_text: str, src: SourceFile, first_line: int = 2) -> Node | None
     try:
         root = yaml.compose(yaml_text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
+        what = exc.problem or "invalid YAML"
         mark = exc.problem_mark or exc.context_mark
+        hint = "check the indentation and quote text that contains ': ' or starts with a symbol"
+        if "end of stream" in what and exc.context_mark is not None:
+            # an unclosed quote or bracket: point where it was opened, not at the end
+            mark = exc.context_mark
+            what = f"{exc.context}, never closed" if exc.context else what
+            hint = "close the quote or bracket opened here"
         line = (mark.line + first_line) if mark else first_line
         col = (mark.column + 1) if mark else 1
-        what = exc.problem or "invalid YAML"
-        hint = "check the indentation and quote text that contains ': ' or starts with a symbol"
-        if "\t" in yaml_text and "tab" in what.lower():
+        lines = yaml_text.split("\n")
+        bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        if "\t" in bad_line[: (mark.column + 1) if mark else 0] or "tab" in what.lower():
             hint = "indent with spaces, not tabs"
         src.error(line, col, "", f"YAML syntax error: {what}", hint)
         return None
@@ -153,18 +167,21 @@ def compose(yaml_text: str, src: SourceFile, first_line: int = 2) -> Node | None
         return None
     counter = [0]
     try:
-        return _convert(root, first_line, counter, 0)
+        converted = _convert(root, first_line, counter, 0, src, "")
     except _TooBig as exc:
         src.error(first_line, 1, "", str(exc), "write the values out instead of using deep "
                   "nesting or repeated aliases")
         return None
+    return converted
 
 
 class _TooBig(Exception):
     pass
 
 
-def _convert(node: yaml.Node, first_line: int, counter: list[int], depth: int) -> Node:
+def _convert(node: yaml.Node, first_line: int, counter: list[int], depth: int,
+             src: SourceFile, path: str) -> Node:
+    """yaml node -> Node; `path` names where it sits (`touches`, `stage_dates.proposal`)."""
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise _TooBig(f"front matter has more than {MAX_NODES} values")
@@ -179,10 +196,24 @@ def _convert(node: yaml.Node, first_line: int, counter: list[int], depth: int) -
                     tag=explicit)
     if isinstance(node, yaml.SequenceNode):
         return Node("seq", line, col,
-                    items=[_convert(n, first_line, counter, depth + 1) for n in node.value])
+                    items=[_convert(n, first_line, counter, depth + 1, src, path)
+                           for n in node.value])
     assert isinstance(node, yaml.MappingNode)
-    pairs = [(_convert(k, first_line, counter, depth + 1), _convert(v, first_line, counter, depth + 1))
-             for k, v in node.value]
+    pairs: list[tuple[Node, Node]] = []
+    first: dict[str, Node] = {}
+    for k, v in node.value:
+        key = _convert(k, first_line, counter, depth + 1, src, path)
+        where = f"{path}.{key.text}" if path else key.text
+        value = _convert(v, first_line, counter, depth + 1, src, where)
+        if key.kind == "scalar" and key.text in first:
+            # "last one wins" would silently drop a value: report it, keep the first
+            src.error(key.line, key.col, where,
+                      f"duplicate key (first given on line {first[key.text].line})",
+                      "keep one of the two; a key may appear only once")
+            continue
+        if key.kind == "scalar":
+            first[key.text] = key
+        pairs.append((key, value))
     return Node("map", line, col, pairs=pairs)
 
 
@@ -201,12 +232,6 @@ def mapping_fields(root: Node | None, src: SourceFile, what: str) -> None:
         if key.kind != "scalar" or key.is_null:
             src.error(key.line, key.col, "", "a key must be a plain name",
                       "write keys as words such as 'title' or 'value'")
-            continue
-        if key.text in src.fields:
-            first = src.fields[key.text][0]
-            src.error(key.line, key.col, key.text,
-                      f"duplicate key (first given on line {first.line})",
-                      "keep one of the two lines; a key may appear only once")
             continue
         src.fields[key.text] = (key, value)
 

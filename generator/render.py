@@ -25,6 +25,9 @@ from .metrics import FLAGS, Metrics, to_json
 from .model import Config, Deal, DealFile, Problem
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+ALERT_LIMIT = 10  # deals listed under each dashboard alert
+BOARD_LIMIT = 60  # cards per board column; the stage's own page lists every deal
+LIST_LIMIT = 100  # deals listed in each section of the weekly review
 FLAG_LABELS = {"stalled": "Stalled", "no_next_step": "No next step",
                "overdue_next_step": "Overdue", "past_expected_close": "Past close date"}
 _MD_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1",
@@ -70,6 +73,10 @@ def deal_url(deal_id: str) -> str:
     return f"deals/{deal_id}.html"
 
 
+def stage_url(stage_id: str) -> str:
+    return f"stages/{stage_id}.html"
+
+
 def _root_prefix(page: str) -> str:
     return "../" * page.count("/")
 
@@ -82,6 +89,7 @@ class Renderer:
         self.env = environment(root)
         self.labels = {st.id: st.label for st in self.c.stages}
         self.valid_ids = {d.id for d in site.deals}
+        self.errors = sum(1 for p in site.problems if p.is_error)
         self.problems_by_path: dict[str, list[Problem]] = {}
         for p in site.problems:
             self.problems_by_path.setdefault(p.path, []).append(p)
@@ -96,7 +104,7 @@ class Renderer:
         html = self.env.get_template(template).render(
             root=_root_prefix(out), nav=nav, active=active, title=self.c.title,
             as_of=self.m.as_of, period=self.m.period, currency=self.c.currency, fig=fig,
-            errors=sum(1 for p in self.s.problems if p.is_error), labels=self.labels,
+            errors=self.errors, labels=self.labels,
             flag_labels=FLAG_LABELS, **context)
         return out, html.encode("utf-8")
 
@@ -114,29 +122,29 @@ class Renderer:
         fig = self.m.figures
         cur = self.c.currency
         tiles = [
-            self._tile("open_value", fmt.money(fig["open_value"], cur),
+            self._tile("open_value", _tile_money(fig["open_value"], cur),
                        f"{fig['open_count']} open deals"),
-            self._tile("weighted_value", fmt.money(fig["weighted_value"], cur), "expected revenue"),
-            self._tile("won_value", fmt.money(fig["won_value"], cur), f"{fig['won_count']} won"),
+            self._tile("weighted_value", _tile_money(fig["weighted_value"], cur), "expected revenue"),
+            self._tile("won_value", _tile_money(fig["won_value"], cur), f"{fig['won_count']} won"),
             self._tile("win_rate", fmt.percent(fig["win_rate"]),
                        f"{fig['won_count']} won, {fig['lost_count']} lost",
                        band=_win_rate_band(fig["win_rate"])),
             self._tile("proposal_win_rate", fmt.percent(fig["proposal_win_rate"]),
                        f"of {fig['proposals_sent']} proposals" if fig["proposals_sent"] is not None
                        else ""),
-            self._tile("avg_deal_size", fmt.money(fig["avg_deal_size"], cur), "won deals"),
+            self._tile("avg_deal_size", _tile_money(fig["avg_deal_size"], cur), "won deals"),
             self._tile("avg_sales_cycle_days", fmt.days(fig["avg_sales_cycle_days"]),
                        "created → won"),
             self._tile("avg_proposal_to_win_days", fmt.days(fig["avg_proposal_to_win_days"]),
                        "proposal → won"),
-            self._tile("sales_velocity_per_day", fmt.money(fig["sales_velocity_per_day"], cur),
+            self._tile("sales_velocity_per_day", _tile_money(fig["sales_velocity_per_day"], cur),
                        "per day"),
             self._tile("qualified_leads", _count(fig["qualified_leads"]), "this period"),
             self._tile("proposals_sent", _count(fig["proposals_sent"]), "this period"),
         ]
         if fig["quota"] is not None:
             tiles += [
-                self._tile("remaining_quota", fmt.money(fig["remaining_quota"], cur),
+                self._tile("remaining_quota", _tile_money(fig["remaining_quota"], cur),
                            f"of {fmt.money(fig['quota'], cur)} quota"),
                 self._tile("coverage", fmt.multiple(fig["coverage"]), "open ÷ quota left",
                            band=_coverage_band(fig["coverage"])),
@@ -165,19 +173,24 @@ class Renderer:
                            ("past_expected_close", "past their expected close date")):
             ids = fig["health"][flag]
             if ids:
+                # the most valuable deals at risk first; the full lists are on the review page
+                worst = sorted((by_id[i] for i in ids),
+                               key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id))
                 alerts.append({"kind": flag, "text": f"{len(ids)} open deal"
                                f"{'s' if len(ids) != 1 else ''} {what}",
-                               "deals": [self.card(by_id[i]) for i in ids]})
+                               "deals": [self.card(d) for d in worst[:ALERT_LIMIT]],
+                               "more": max(len(ids) - ALERT_LIMIT, 0)})
         leak = fig["leak_stage"]
         if leak:
             row = next(f for f in fig["funnel"] if f["stage"] == leak)
             alerts.append({"kind": "leak", "text": f"Leaking stage: {self.labels[leak]} converts "
                            f"{fmt.percent(row['conversion'])} of the deals that left it",
-                           "deals": []})
+                           "deals": [], "more": 0})
         if fig["balance"]["top_heavy"]:
             b = fig["balance"]
             alerts.append({"kind": "top_heavy", "text": f"Top-heavy pipeline: {b['early']} early "
-                           f"deals for {b['late']} from the proposal stage on", "deals": []})
+                           f"deals for {b['late']} from the proposal stage on", "deals": [],
+                           "more": 0})
         return alerts
 
     def board(self) -> tuple[str, bytes]:
@@ -196,11 +209,23 @@ class Renderer:
                 weighted = value if st.outcome == "won" else Decimal(0)
             deals.sort(key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id))
             columns.append({"stage": st, "count": count, "value": value, "weighted": weighted,
-                            "cards": [self.card(d) for d in deals]})
+                            "cards": [self.card(d) for d in deals[:BOARD_LIMIT]],
+                            "list_url": stage_url(st.id)})
         owners = sorted({d.owner for d in self.s.deals if d.owner})
         sources = sorted({d.source for d in self.s.deals if d.source})
         return self.page("board.html", "board.html", "board", columns=columns, owners=owners,
                          sources=sources)
+
+    def stage_page(self, st: Any) -> tuple[str, bytes]:
+        """Every deal in one stage, as a table that sorts by any column (closed stages:
+        every deal ever closed there, newest first)."""
+        deals = [d for d in self.s.deals if d.stage == st.id]
+        if st.outcome:
+            deals.sort(key=lambda d: (d.closed or d.created, d.id), reverse=True)
+        else:
+            deals.sort(key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id))
+        return self.page("stage.html", stage_url(st.id), "board", stage=st,
+                         cards=[self.card(d) for d in deals])
 
     def deal_page(self, d: Deal) -> tuple[str, bytes]:
         f = self.m.facts[d.id]
@@ -229,8 +254,9 @@ class Renderer:
         outcome = {st.id: st.outcome for st in self.c.stages}
         open_deals = [d for d in self.s.deals if outcome[d.stage] is None]
 
-        def cards(deals: list[Deal], key: Any) -> list[dict[str, Any]]:
-            return [self.card(d) for d in sorted(deals, key=key)]
+        def cards(deals: list[Deal], key: Any) -> dict[str, Any]:
+            ordered = sorted(deals, key=key)
+            return {"cards": [self.card(d) for d in ordered[:LIST_LIMIT]], "total": len(ordered)}
 
         due = cards([d for d in open_deals if d.next_step_due and a <= d.next_step_due <= week_ahead],
                     lambda d: (d.next_step_due, d.id))
@@ -298,10 +324,19 @@ class Renderer:
     def all_pages(self) -> list[tuple[str, bytes]]:
         pages = [self.dashboard(), self.board(), self.review(), self.problems_page(),
                  self.metrics_page()]
+        pages += [self.stage_page(st) for st in self.c.stages]
         pages += [self.deal_page(d) for d in self.s.deals]
         pages += [(f"charts/{c.name}.svg", c.svg) for c in self.s.charts]
         pages += self.data_files()
         return pages
+
+
+def _tile_money(v: Decimal | None, currency: str) -> str:
+    """Whole amounts in a tile, shortened from a million up so they fit ($10.0M); the
+    tables, the data files and the tile's hover text keep every digit."""
+    if v is not None and abs(v) >= 1_000_000:
+        return fmt.short_money(v, currency)
+    return fmt.money(v, currency)
 
 
 def _count(v: int | None) -> str:

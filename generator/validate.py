@@ -6,6 +6,7 @@ metrics); a file with warnings only is still a Deal. Nothing here raises on bad 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -46,6 +47,23 @@ class _Checker:
 
     def missing(self, fld: str, message: str, hint: str) -> None:
         self.src.error(self.src.end_line, 1, fld, message, hint)
+
+    def empty(self, key: str) -> Node | None:
+        """The key's node when the key is written with no value (`title:`), else None."""
+        entry = self.src.fields.get(key)
+        if entry and entry[1].is_null:
+            return entry[0]
+        if entry and entry[1].kind == "scalar" and not entry[1].text.strip():
+            return entry[1]  # `title: ""`: point at the quotes
+        return None
+
+    def require(self, key: str, message: str, hint: str, empty_hint: str = "") -> None:
+        """A required value is missing: point at `key:` when it is there but empty."""
+        knode = self.empty(key)
+        if knode is not None:
+            self.error(knode, key, "is empty", empty_hint or hint)
+        else:
+            self.missing(key, message, hint)
 
     def node(self, key: str) -> Node | None:
         entry = self.src.fields.get(key)
@@ -117,25 +135,22 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
                             f"did you mean '{close[0]}'?")
 
     title = c.text("title")
-    if not title:
-        n = c.node("title")
-        if n is None or n.kind == "scalar":
-            if n is None:
-                c.missing("title", "every deal needs a title", "add e.g. 'title: Shopify redesign'")
-            else:
-                c.error(n, "title", "is empty", "write what the deal is, e.g. 'Shopify redesign'")
+    if not title and (c.node("title") is None or c.empty("title")):
+        c.require("title", "every deal needs a title", "add e.g. 'title: Shopify redesign'",
+                  "write what the deal is, e.g. 'Shopify redesign'")
 
     stage: Stage | None = None
     sn = c.node("stage")
-    if sn is None:
-        c.missing("stage", "every deal needs a stage",
+    if sn is None or c.empty("stage"):
+        c.require("stage", "every deal needs a stage",
                   "add e.g. 'stage: lead'; stages are: " + ", ".join(s.id for s in config.stages))
+        sn = None
     else:
         stage = c.stage_ref(sn, "stage", open_only=False)
 
     created = c.date("created")
     if created is None and c.node("created") is None:
-        c.missing("created", "every deal needs the date it entered the pipeline",
+        c.require("created", "every deal needs the date it entered the pipeline",
                   "add e.g. 'created: 2026-09-14'")
     closed = c.date("closed")
     expected_close = c.date("expected_close")
@@ -148,7 +163,11 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
         ctext = c.text("currency")
         if ctext is not None:
             code = ctext.upper()
-            if code != config.currency and code not in config.rates:
+            if not re.fullmatch(r"[A-Z]{3}", code):
+                c.error(cn, "currency", f"'{ctext}' is not a currency code",
+                        "write a three-letter ISO 4217 code such as USD, EUR or GBP")
+                currency = ""
+            elif code != config.currency and code not in config.rates:
                 known = [config.currency, *sorted(config.rates)]
                 c.error(cn, "currency", f"no exchange rate for '{ctext}'",
                         f"add '{code}: <rate>' under 'rates' in dealbook.yaml, or use one of: "
@@ -206,7 +225,7 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
     # rules between fields
     if stage is not None:
         if stage.outcome and closed is None and c.node("closed") is None:
-            c.missing("closed", f"a {stage.outcome} deal needs the date it closed",
+            c.require("closed", f"a {stage.outcome} deal needs the date it closed",
                       "add e.g. 'closed: 2026-10-02'")
         if not stage.outcome and closed is not None:
             n = c.node("closed")
@@ -214,15 +233,16 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
             c.error(n, "closed", f"an open deal (stage '{stage.id}') cannot have a closed date",
                     "remove 'closed', or set the stage to "
                     + " or ".join(s.id for s in config.stages if s.outcome))
-        if stage.outcome == "lost" and not lost_reason and c.node("lost_reason") is None:
-            c.missing("lost_reason", "a lost deal needs a reason",
+        lrn = c.node("lost_reason")
+        if stage.outcome == "lost" and not lost_reason and (lrn is None or lrn.kind == "scalar"):
+            c.require("lost_reason", "a lost deal needs a reason",
                       "add e.g. 'lost_reason: budget' (what you learn from losses)")
         if stage.outcome != "lost" and ln is not None:
             src.warning(ln.line, ln.col, "lost_at", "only a lost deal has 'lost_at'; it is ignored",
                         "remove it, or set the stage to lost")
             lost_at = None
         if value is None and vn is None and _needs_value(stage, config):
-            c.missing("value", f"a deal in stage '{stage.id}' needs a value",
+            c.require("value", f"a deal in stage '{stage.id}' needs a value",
                       f"add e.g. 'value: 4800' (in {config.currency} unless 'currency' says "
                       f"otherwise); from stage '{config.value_required_from}' on a value is required")
         if stage.is_open and not next_step:
@@ -331,6 +351,12 @@ def _touches(c: _Checker) -> list[Touch]:
             if day is not None:
                 touches.append(Touch(day, parts[1] if len(parts) > 1 else "",
                                      parts[2] if len(parts) > 2 else ""))
+        elif item.kind == "map" and len(item.pairs) == 1 and re.match(
+                r"^\d{4}-\d{2}-\d{2}\s", item.pairs[0][0].text):
+            key, value = item.pairs[0]
+            line_text = f"{key.text}: {value.plain() or ''}".rstrip()
+            c.error(item, "touches", "this touch was read as 'key: value' because of the ': ' in it",
+                    f'put the line in quotes: - "{line_text}"')
         elif item.kind == "map":
             fields = {k.text: v for k, v in item.pairs}
             unknown = [k for k in fields if k not in ("date", "kind", "note")]

@@ -88,11 +88,11 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
                 break
     if s.startswith("-") or s.startswith("(") or s.startswith("\u2212"):
         raise BadValue(f"'{original}' is negative", "a deal's value is 0 or more")
-    multiplier = Decimal(1)
+    multiplier, suffix = Decimal(1), ""
     if s[-1:] in ("k", "K"):
-        multiplier, s = Decimal(1000), s[:-1].strip()
+        multiplier, suffix, s = Decimal(1000), s[-1], s[:-1].strip()
     elif s[-1:] in ("m", "M"):
-        multiplier, s = Decimal(1_000_000), s[:-1].strip()
+        multiplier, suffix, s = Decimal(1_000_000), s[-1], s[:-1].strip()
     how = "write the amount as a plain number such as 4800 or 4800.50"
     if not s or not re.fullmatch(r"[\d.,' ]+", s) or not s[0].isdigit() or not s[-1].isdigit():
         raise BadValue(f"'{original}' is not an amount", how)
@@ -102,7 +102,7 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
         if not all(len(g) == 3 and g.isdigit() for g in groups[1:]):
             raise BadValue(f"'{original}' is not an amount", how)
         s = "".join(groups[:-1]) + groups[-1]
-    decimal_comma = (currency or named or "") in DECIMAL_COMMA_CURRENCIES
+    decimal_comma = (named or currency or "") in DECIMAL_COMMA_CURRENCIES
     commas, dots = s.count(","), s.count(".")
     if commas and dots:
         dec_sep = "," if s.rfind(",") > s.rfind(".") else "."
@@ -123,11 +123,12 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
             thousands_like = len(frac) == 3 and 1 <= len(whole) <= 3
             if sep == "," and not thousands_like:
                 raise BadValue(f"'{original}' is ambiguous: is the comma a decimal point?",
-                               f"write {whole}.{frac} for a decimal, or {whole}{frac} for a whole "
+                               f"write {whole}.{frac}{suffix} for a decimal, or {whole}{frac}{suffix} "
+                               "for a whole "
                                "number (a dot for decimals, no thousands separator)")
             if thousands_like and ((sep == "," and decimal_comma) or (sep == "." and decimal_comma)):
-                raise BadValue(f"'{original}' is ambiguous with {currency or named}: thousands or "
-                               "decimals?", f"write {whole}{frac} or {whole}.{frac} (a dot for "
+                raise BadValue(f"'{original}' is ambiguous with {named or currency}: thousands or "
+                               "decimals?", f"write {whole}{frac}{suffix} or {whole}.{frac}{suffix} (a dot for "
                                "decimals, no thousands separator)")
             number = whole + frac if sep == "," else whole + "." + frac
     else:
@@ -175,8 +176,10 @@ def parse_probability(text: str) -> Decimal:
 
 def parse_whole(text: str, low: int = 0) -> int:
     s = text.strip()
-    if not re.fullmatch(r"\d+", s) or int(s) < low:
+    if not re.fullmatch(r"\d+", s):
         raise BadValue(f"'{text}' is not a whole number", f"write a whole number of {low} or more")
+    if int(s) < low:
+        raise BadValue(f"'{text}' is less than {low}", f"write a whole number of {low} or more")
     return int(s)
 
 

@@ -28,12 +28,15 @@ class WriteResult:
 
 
 def _target(out: Path, rel: str) -> Path:
+    """The path for `rel` under `out` (already resolved), refusing anything that leaves it."""
     pure = PurePosixPath(rel)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or rel.startswith("~"):
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in rel:
         raise WriteError(f"refusing to write {rel!r}: outside the output folder")
     path = out.joinpath(*pure.parts)
-    resolved_out = out.resolve()
-    if resolved_out not in path.resolve().parents:
+    # a symlinked folder inside the output could still lead out of it
+    parent = path.parent
+    if parent != out and (parent.is_symlink() or out not in parent.resolve().parents
+                          and parent.resolve() != out):
         raise WriteError(f"refusing to write {rel!r}: outside the output folder")
     return path
 
@@ -54,6 +57,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_site(out: Path, files: list[tuple[str, bytes]]) -> WriteResult:
     out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
     seen: set[str] = set()
     written = unchanged = 0
     for rel, data in files:

@@ -18,7 +18,7 @@ def write_repo(tmp_path: Path, files: dict[str, str | bytes], config: str | None
     `config`, when not None, is written to dealbook.yaml.
     """
     root = tmp_path / "repo"
-    root.mkdir(exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
     if config is not None:
         (root / "dealbook.yaml").write_bytes(config.encode("utf-8"))
     for rel, content in files.items():
