@@ -51,8 +51,9 @@ def build(root: Path, out: Path | None = None, as_of: date | None = None) -> Bui
     day = as_of or config.as_of or date.today()
     metrics = compute(loaded.deals, config, day, len(loaded.invalid))
     charts = render_charts(metrics, config)
-    site = SiteInput(config, loaded.deals, loaded.invalid, loaded.problems, metrics, charts,
-                     loaded.files)
+    site = SiteInput(
+        config, loaded.deals, loaded.invalid, loaded.problems, metrics, charts, loaded.files
+    )
     files = Renderer(site, root).all_pages() + assets(root)
     target = out or root / "site"
     written = write_site(target, files)

@@ -24,8 +24,9 @@ class Reporter:
     def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
         self.out, self.err = out, err
 
-    def problems(self, problems: list[Problem], files: int, bad_files: int,
-                 limit: int | None = None) -> None:
+    def problems(
+        self, problems: list[Problem], files: int, bad_files: int, limit: int | None = None
+    ) -> None:
         """Every problem, or with `limit` at most that many (errors first) and a pointer to
         `dealbook check` for the rest, so a build of a big pipeline stays short."""
         shown = problems
@@ -38,13 +39,19 @@ class Reporter:
         errors = sum(1 for p in problems if p.is_error)
         warnings = len(problems) - errors
         if len(shown) < len(problems):
-            print(f"... {len(problems) - len(shown)} more not shown; `dealbook check` lists "
-                  "them all, and so does problems.html", file=self.out)
+            print(
+                f"... {len(problems) - len(shown)} more not shown; `dealbook check` lists "
+                "them all, and so does problems.html",
+                file=self.out,
+            )
         if problems:
             n = len(problems)
-            print(f"{n} problem{'s' if n != 1 else ''} ({errors} error{'s' if errors != 1 else ''}, "
-                  f"{warnings} warning{'s' if warnings != 1 else ''}) in {bad_files} of {files} "
-                  f"deal{'s' if files != 1 else ''}", file=self.out)
+            print(
+                f"{n} problem{'s' if n != 1 else ''} ({errors} error{'s' if errors != 1 else ''}, "
+                f"{warnings} warning{'s' if warnings != 1 else ''}) in {bad_files} of {files} "
+                f"deal{'s' if files != 1 else ''}",
+                file=self.out,
+            )
 
     def line(self, text: str) -> None:
         print(text, file=self.out)
@@ -61,18 +68,34 @@ def _as_of(text: str) -> date:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="dealbook", description="A sales pipeline kept as Markdown "
-                                "deal files, turned into a static site with metrics.")
+    p = argparse.ArgumentParser(
+        prog="dealbook",
+        description="A sales pipeline kept as Markdown "
+        "deal files, turned into a static site with metrics.",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     b = sub.add_parser("build", help="validate the deals and build the site")
-    b.add_argument("--root", type=Path, default=Path("."),
-                   help="folder holding dealbook.yaml and deals/ (default: current folder)")
+    b.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding dealbook.yaml and deals/ (default: current folder)",
+    )
     b.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/site)")
-    b.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
-                   help="the date taken as today (default: the config's as_of, else today)")
+    b.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the date taken as today (default: the config's as_of, else today)",
+    )
     c = sub.add_parser("check", help="validate the deal files and the config only")
-    c.add_argument("--root", type=Path, default=Path("."),
-                   help="folder holding dealbook.yaml and deals/ (default: current folder)")
+    c.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding dealbook.yaml and deals/ (default: current folder)",
+    )
     c.add_argument("--strict", action="store_true", help="fail on warnings too")
     return p
 
@@ -96,8 +119,10 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
         r.usage_error(f"--root {root}: no such folder")
         return EXIT_USAGE
     if not (root / "deals").is_dir() and not (root / "dealbook.yaml").is_file():
-        r.usage_error(f"{root.resolve()} has neither dealbook.yaml nor a deals/ folder; "
-                      "run dealbook in your pipeline folder or pass --root")
+        r.usage_error(
+            f"{root.resolve()} has neither dealbook.yaml nor a deals/ folder; "
+            "run dealbook in your pipeline folder or pass --root"
+        )
         return EXIT_USAGE
     if args.command == "check":
         from .pipeline import load_repo
@@ -115,8 +140,11 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
     r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems), limit=BUILD_LIMIT)
     left_out = len(loaded.invalid)
     note = f", {left_out} left out for errors (see problems.html)" if left_out else ""
-    r.line(f"built {result.pages} pages from {len(loaded.deals)} deals{note} in "
-           f"{result.seconds:.1f} s -> {result.out / 'index.html'}")
+    n = len(loaded.deals)
+    r.line(
+        f"built {result.pages} pages from {n} deal{'s' if n != 1 else ''}{note} in "
+        f"{result.seconds:.1f} s -> {result.out / 'index.html'}"
+    )
     return EXIT_OK
 
 

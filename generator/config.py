@@ -23,8 +23,19 @@ DEFAULT_STAGES = (
     Stage("lost", "Closed lost", Decimal(0), 14, outcome="lost"),
 )
 
-KEYS = ("title", "currency", "rates", "base_url", "repo_url", "as_of", "period", "quota",
-        "stall_after_days", "value_required_from", "stages")
+KEYS = (
+    "title",
+    "currency",
+    "rates",
+    "base_url",
+    "repo_url",
+    "as_of",
+    "period",
+    "quota",
+    "stall_after_days",
+    "value_required_from",
+    "stages",
+)
 STAGE_KEYS = ("id", "label", "probability", "stall_after_days", "milestone", "outcome")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -57,20 +68,35 @@ def read_config(src: SourceFile) -> Config:
         if _CURRENCY.match(t.strip().upper()):
             currency = t.strip().upper()
         else:
-            src.error(n.line, n.col, "currency", f"'{t}' is not a currency code",
-                      "write a three-letter ISO 4217 code such as USD, EUR or GBP")
+            src.error(
+                n.line,
+                n.col,
+                "currency",
+                f"'{t}' is not a currency code",
+                "write a three-letter ISO 4217 code such as USD, EUR or GBP",
+            )
     values["currency"] = currency
     rates: dict[str, Decimal] = {}
     if (n := node("rates")) is not None:
         if n.kind != "map":
-            src.error(n.line, n.col, "rates", "must be a mapping of currency to rate",
-                      "write e.g. 'rates: {EUR: 1.08, GBP: 1.27}'")
+            src.error(
+                n.line,
+                n.col,
+                "rates",
+                "must be a mapping of currency to rate",
+                "write e.g. 'rates: {EUR: 1.08, GBP: 1.27}'",
+            )
         else:
             for k, v in n.pairs:
                 code = k.text.strip().upper()
                 if not _CURRENCY.match(code):
-                    src.error(k.line, k.col, "rates", f"'{k.text}' is not a currency code",
-                              "write a three-letter ISO 4217 code such as EUR")
+                    src.error(
+                        k.line,
+                        k.col,
+                        "rates",
+                        f"'{k.text}' is not a currency code",
+                        "write a three-letter ISO 4217 code such as EUR",
+                    )
                     continue
                 try:
                     if v.kind != "scalar":
@@ -80,8 +106,13 @@ def read_config(src: SourceFile) -> Config:
                         raise BadValue("must be more than 0", "")
                     rates[code] = rate
                 except BadValue as exc:
-                    src.error(v.line, v.col, "rates", f"rate for {code}: {exc.message}",
-                              f"write how many {currency} one {code} is worth, e.g. {code}: 1.08")
+                    src.error(
+                        v.line,
+                        v.col,
+                        "rates",
+                        f"rate for {code}: {exc.message}",
+                        f"write how many {currency} one {code} is worth, e.g. {code}: 1.08",
+                    )
     values["rates"] = rates
     if (n := node("base_url")) is not None and (t := _text(n, src, "base_url")):
         values["base_url"] = "/" + t.strip().strip("/") + "/" if t.strip("/ ") else "/"
@@ -89,8 +120,13 @@ def read_config(src: SourceFile) -> Config:
         if re.match(r"^https?://", t.strip()):
             values["repo_url"] = t.strip().rstrip("/")
         else:
-            src.error(n.line, n.col, "repo_url", f"'{t}' is not a web address",
-                      "write e.g. https://github.com/you/pipeline")
+            src.error(
+                n.line,
+                n.col,
+                "repo_url",
+                f"'{t}' is not a web address",
+                "write e.g. https://github.com/you/pipeline",
+            )
     if (n := node("as_of")) is not None and (t := _text(n, src, "as_of")):
         try:
             values["as_of"] = parse_date(t)[0]
@@ -122,12 +158,22 @@ def _read_period(n: Node | None, src: SourceFile, values: dict[str, Any]) -> Non
         if kind in ("month", "quarter", "year", "all"):
             values["period"] = kind
         else:
-            src.error(n.line, n.col, "period", f"'{n.text}' is not a period",
-                      "use month, quarter, year, all or {from: YYYY-MM-DD, to: YYYY-MM-DD}")
+            src.error(
+                n.line,
+                n.col,
+                "period",
+                f"'{n.text}' is not a period",
+                "use month, quarter, year, all or {from: YYYY-MM-DD, to: YYYY-MM-DD}",
+            )
         return
     if n.kind != "map" or {k.text for k, _ in n.pairs} != {"from", "to"}:
-        src.error(n.line, n.col, "period", "a custom period needs exactly 'from' and 'to'",
-                  "write e.g. 'period: {from: 2026-07-01, to: 2026-12-31}'")
+        src.error(
+            n.line,
+            n.col,
+            "period",
+            "a custom period needs exactly 'from' and 'to'",
+            "write e.g. 'period: {from: 2026-07-01, to: 2026-12-31}'",
+        )
         return
     bounds = {}
     for k, v in n.pairs:
@@ -144,12 +190,25 @@ def _read_period(n: Node | None, src: SourceFile, values: dict[str, Any]) -> Non
 
 def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ...]:
     if n is None:
-        return tuple(Stage(s.id, s.label, s.probability,
-                           s.stall_after_days if s.id in ("proposal", "negotiation") else stall,
-                           s.milestone, s.outcome) for s in DEFAULT_STAGES)
+        return tuple(
+            Stage(
+                s.id,
+                s.label,
+                s.probability,
+                s.stall_after_days if s.id in ("proposal", "negotiation") else stall,
+                s.milestone,
+                s.outcome,
+            )
+            for s in DEFAULT_STAGES
+        )
     if n.kind != "seq" or not n.items:
-        src.error(n.line, n.col, "stages", "must be a list of stages",
-                  "write one '- {id: lead, label: Lead, probability: 0.1}' per stage")
+        src.error(
+            n.line,
+            n.col,
+            "stages",
+            "must be a list of stages",
+            "write one '- {id: lead, label: Lead, probability: 0.1}' per stage",
+        )
         return DEFAULT_STAGES
     stages: list[Stage] = []
     places: list[Node] = []
@@ -157,37 +216,67 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
     ok = True
     for item in n.items:
         if item.kind != "map":
-            src.error(item.line, item.col, "stages", "a stage must be a mapping with an id",
-                      "write e.g. '- {id: lead, label: Lead, probability: 0.1}'")
+            src.error(
+                item.line,
+                item.col,
+                "stages",
+                "a stage must be a mapping with an id",
+                "write e.g. '- {id: lead, label: Lead, probability: 0.1}'",
+            )
             ok = False
             continue
         fields = {k.text: (k, v) for k, v in item.pairs}
         for key, (k, _) in fields.items():
             if key not in STAGE_KEYS:
                 close = suggest(key, list(STAGE_KEYS), n=1, cutoff=0.7)
-                src.warning(k.line, k.col, f"stages.{key}", "unknown stage key is ignored",
-                            f"did you mean '{close[0]}'?" if close else
-                            "stage keys: " + ", ".join(STAGE_KEYS))
+                src.warning(
+                    k.line,
+                    k.col,
+                    f"stages.{key}",
+                    "unknown stage key is ignored",
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "stage keys: " + ", ".join(STAGE_KEYS),
+                )
         idn = fields.get("id", (None, None))[1]
         if idn is None or idn.kind != "scalar" or idn.is_null:
-            src.error(item.line, item.col, "stages.id", "a stage needs an id",
-                      "add e.g. 'id: proposal' (lower-case letters, digits, - or _)")
+            src.error(
+                item.line,
+                item.col,
+                "stages.id",
+                "a stage needs an id",
+                "add e.g. 'id: proposal' (lower-case letters, digits, - or _)",
+            )
             ok = False
             continue
         sid = idn.text.strip()
         if not _ID.match(sid):
-            src.error(idn.line, idn.col, "stages.id", f"'{sid}' is not a valid stage id",
-                      "use lower-case letters, digits, - or _, e.g. 'proposal'")
+            src.error(
+                idn.line,
+                idn.col,
+                "stages.id",
+                f"'{sid}' is not a valid stage id",
+                "use lower-case letters, digits, - or _, e.g. 'proposal'",
+            )
             ok = False
             continue
         if sid in seen:
-            src.error(idn.line, idn.col, "stages.id", f"stage '{sid}' is listed twice",
-                      "give each stage its own id")
+            src.error(
+                idn.line,
+                idn.col,
+                "stages.id",
+                f"stage '{sid}' is listed twice",
+                "give each stage its own id",
+            )
             ok = False
             continue
         seen.add(sid)
         label = sid.replace("-", " ").replace("_", " ").capitalize()
-        if "label" in fields and fields["label"][1].kind == "scalar" and not fields["label"][1].is_null:
+        if (
+            "label" in fields
+            and fields["label"][1].kind == "scalar"
+            and not fields["label"][1].is_null
+        ):
             label = fields["label"][1].text
         outcome = None
         bad_outcome = False
@@ -197,16 +286,26 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
                 outcome = o.text.strip().lower()
             else:
                 bad_outcome, ok = True, False
-                src.error(o.line, o.col, "stages.outcome", f"'{o.text}' is not an outcome",
-                          "use 'outcome: won' or 'outcome: lost', or leave it out for an open stage")
+                src.error(
+                    o.line,
+                    o.col,
+                    "stages.outcome",
+                    f"'{o.text}' is not an outcome",
+                    "use 'outcome: won' or 'outcome: lost', or leave it out for an open stage",
+                )
         milestone = None
         if "milestone" in fields and not fields["milestone"][1].is_null:
             mnode = fields["milestone"][1]
             if mnode.text.strip().lower() in ("qualified", "proposal"):
                 milestone = mnode.text.strip().lower()
             else:
-                src.error(mnode.line, mnode.col, "stages.milestone",
-                          f"'{mnode.text}' is not a milestone", "use 'qualified' or 'proposal'")
+                src.error(
+                    mnode.line,
+                    mnode.col,
+                    "stages.milestone",
+                    f"'{mnode.text}' is not a milestone",
+                    "use 'qualified' or 'proposal'",
+                )
         probability = Decimal(1) if outcome == "won" else Decimal(0)
         if outcome is None:
             probability = Decimal(0)
@@ -217,9 +316,13 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
                 except BadValue as exc:
                     src.error(p.line, p.col, "stages.probability", exc.message, exc.hint)
             elif not bad_outcome:
-                src.warning(item.line, item.col, "stages.probability",
-                            f"stage '{sid}' has no probability; 0 is used",
-                            "add e.g. 'probability: 0.25' so the weighted forecast counts it")
+                src.warning(
+                    item.line,
+                    item.col,
+                    "stages.probability",
+                    f"stage '{sid}' has no probability; 0 is used",
+                    "add e.g. 'probability: 0.25' so the weighted forecast counts it",
+                )
         days = stall
         if "stall_after_days" in fields and not fields["stall_after_days"][1].is_null:
             d = fields["stall_after_days"][1]
@@ -233,30 +336,45 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
     complete = ok
     for wanted in ("won", "lost"):
         if complete and outcomes.count(wanted) != 1:
-            src.error(n.line, n.col, "stages", f"there must be exactly one stage with "
-                      f"'outcome: {wanted}' (found {outcomes.count(wanted)})",
-                      f"add e.g. '- {{id: {wanted}, label: Closed {wanted}, outcome: {wanted}}}'")
+            src.error(
+                n.line,
+                n.col,
+                "stages",
+                f"there must be exactly one stage with "
+                f"'outcome: {wanted}' (found {outcomes.count(wanted)})",
+                f"add e.g. '- {{id: {wanted}, label: Closed {wanted}, outcome: {wanted}}}'",
+            )
             ok = False
     first_closed = next((i for i, s in enumerate(stages) if s.outcome), len(stages))
-    for st, place in list(zip(stages, places))[first_closed:]:
+    for st, place in list(zip(stages, places, strict=True))[first_closed:]:
         if complete and st.is_open:
-            src.error(place.line, place.col, "stages", f"open stage '{st.id}' is listed after "
-                      f"'{stages[first_closed].id}'",
-                      "list the stages in pipeline order: open stages first, won and lost last")
+            src.error(
+                place.line,
+                place.col,
+                "stages",
+                f"open stage '{st.id}' is listed after '{stages[first_closed].id}'",
+                "list the stages in pipeline order: open stages first, won and lost last",
+            )
             ok = False
     if ok and not any(s.is_open for s in stages):
         src.error(n.line, n.col, "stages", "there is no open stage", "add e.g. '- {id: lead, ...}'")
         ok = False
     for name in ("qualified", "proposal"):
         if sum(1 for s in stages if s.milestone == name) > 1:
-            src.error(n.line, n.col, "stages", f"more than one stage has 'milestone: {name}'",
-                      "mark one stage only")
+            src.error(
+                n.line,
+                n.col,
+                "stages",
+                f"more than one stage has 'milestone: {name}'",
+                "mark one stage only",
+            )
             ok = False
     return tuple(stages) if ok else DEFAULT_STAGES
 
 
-def _value_required_from(entry: tuple[Node, Node] | None, src: SourceFile,
-                         stages: tuple[Stage, ...]) -> str | None:
+def _value_required_from(
+    entry: tuple[Node, Node] | None, src: SourceFile, stages: tuple[Stage, ...]
+) -> str | None:
     if entry is None:
         proposal = next((s for s in stages if s.milestone == "proposal"), None)
         return proposal.id if proposal else None
@@ -268,7 +386,11 @@ def _value_required_from(entry: tuple[Node, Node] | None, src: SourceFile,
         if wanted in (s.id, s.label.lower()):
             return s.id
     close = suggest(wanted, [s.id for s in stages])
-    src.error(n.line, n.col, "value_required_from", f"'{n.text}' is not a stage",
-              (f"did you mean '{close[0]}'? " if close else "")
-              + "use a stage id, or null for never")
+    src.error(
+        n.line,
+        n.col,
+        "value_required_from",
+        f"'{n.text}' is not a stage",
+        (f"did you mean '{close[0]}'? " if close else "") + "use a stage id, or null for never",
+    )
     return None

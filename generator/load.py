@@ -41,7 +41,11 @@ class Node:
 
     @property
     def is_null(self) -> bool:
-        return self.kind == "scalar" and not self.quoted and self.text in ("", "~", "null", "Null", "NULL")
+        return (
+            self.kind == "scalar"
+            and not self.quoted
+            and self.text in ("", "~", "null", "Null", "NULL")
+        )
 
     def plain(self) -> object:
         """The value as plain Python: text, list or dict of text (for extra fields)."""
@@ -90,8 +94,13 @@ def find_deal_files(deals_dir: Path) -> list[Path]:
 def decode(data: bytes, src: SourceFile) -> str | None:
     """Bytes to text: UTF-8 (a BOM is dropped), CRLF and CR read as LF; anything else is an error."""
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        src.error(1, 1, "", "file is UTF-16, not UTF-8",
-                  "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)")
+        src.error(
+            1,
+            1,
+            "",
+            "file is UTF-16, not UTF-8",
+            "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)",
+        )
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -100,20 +109,32 @@ def decode(data: bytes, src: SourceFile) -> str | None:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1
-        col = len(data[line_start: exc.start].decode("utf-8", "replace")) + 1  # characters
-        src.error(line, col, "", f"byte 0x{data[exc.start]:02x} is not valid UTF-8 "
-                  "(the file looks like Latin-1 or Windows-1252)",
-                  "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)")
+        col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1  # characters
+        src.error(
+            line,
+            col,
+            "",
+            f"byte 0x{data[exc.start]:02x} is not valid UTF-8 "
+            "(the file looks like Latin-1 or Windows-1252)",
+            "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)",
+        )
         return None
     if "\x00" in text:
         if text.count("\x00") * 3 >= len(text):  # every other byte: UTF-16 without a BOM
-            src.error(1, 1, "", "file is UTF-16, not UTF-8",
-                      "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)")
+            src.error(
+                1,
+                1,
+                "",
+                "file is UTF-16, not UTF-8",
+                "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)",
+            )
             return None
         at = text.index("\x00")
         line = text.count("\n", 0, at) + 1
         col = at - (text.rfind("\n", 0, at) + 1) + 1
-        src.error(line, col, "", "file contains NUL bytes", "remove them; deal files are plain text")
+        src.error(
+            line, col, "", "file contains NUL bytes", "remove them; deal files are plain text"
+        )
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -123,19 +144,28 @@ def split_front_matter(text: str, src: SourceFile) -> str | None:
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
         if lines and lines[0].rstrip() == "+++":
-            src.error(1, 1, "", "TOML front matter (+++) is not supported",
-                      "write the front matter as YAML between two '---' lines")
+            src.error(
+                1,
+                1,
+                "",
+                "TOML front matter (+++) is not supported",
+                "write the front matter as YAML between two '---' lines",
+            )
         else:
-            src.error(1, 1, "", "no front matter: the file must start with a '---' line",
-                      "put the deal's fields between two '---' lines at the top of the file")
+            src.error(
+                1,
+                1,
+                "",
+                "no front matter: the file must start with a '---' line",
+                "put the deal's fields between two '---' lines at the top of the file",
+            )
         return None
     for i in range(1, len(lines)):
         if lines[i].rstrip() in ("---", "..."):
             src.end_line = i + 1
-            src.body = "\n".join(lines[i + 1:]).strip("\n")
+            src.body = "\n".join(lines[i + 1 :]).strip("\n")
             return "\n".join(lines[1:i])
-    src.error(1, 1, "", "front matter is not closed",
-              "add a line with '---' after the last field")
+    src.error(1, 1, "", "front matter is not closed", "add a line with '---' after the last field")
     return None
 
 
@@ -169,8 +199,13 @@ def compose(yaml_text: str, src: SourceFile, first_line: int = 2) -> Node | None
     try:
         converted = _convert(root, first_line, counter, 0, src, "")
     except _TooBig as exc:
-        src.error(first_line, 1, "", str(exc), "write the values out instead of using deep "
-                  "nesting or repeated aliases")
+        src.error(
+            first_line,
+            1,
+            "",
+            str(exc),
+            "write the values out instead of using deep nesting or repeated aliases",
+        )
         return None
     return converted
 
@@ -179,8 +214,9 @@ class _TooBig(Exception):
     pass
 
 
-def _convert(node: yaml.Node, first_line: int, counter: list[int], depth: int,
-             src: SourceFile, path: str) -> Node:
+def _convert(
+    node: yaml.Node, first_line: int, counter: list[int], depth: int, src: SourceFile, path: str
+) -> Node:
     """yaml node -> Node; `path` names where it sits (`touches`, `stage_dates.proposal`)."""
     counter[0] += 1
     if counter[0] > MAX_NODES:
@@ -192,12 +228,21 @@ def _convert(node: yaml.Node, first_line: int, counter: list[int], depth: int,
     # Only a local tag such as `!money` is kept; YAML's own tags are resolved by us, not it.
     explicit = node.tag if node.tag.startswith("!") else None
     if isinstance(node, yaml.ScalarNode):
-        return Node("scalar", line, col, text=str(node.value), quoted=node.style in ("'", '"', "|", ">"),
-                    tag=explicit)
+        return Node(
+            "scalar",
+            line,
+            col,
+            text=str(node.value),
+            quoted=node.style in ("'", '"', "|", ">"),
+            tag=explicit,
+        )
     if isinstance(node, yaml.SequenceNode):
-        return Node("seq", line, col,
-                    items=[_convert(n, first_line, counter, depth + 1, src, path)
-                           for n in node.value])
+        return Node(
+            "seq",
+            line,
+            col,
+            items=[_convert(n, first_line, counter, depth + 1, src, path) for n in node.value],
+        )
     assert isinstance(node, yaml.MappingNode)
     pairs: list[tuple[Node, Node]] = []
     first: dict[str, Node] = {}
@@ -207,9 +252,13 @@ def _convert(node: yaml.Node, first_line: int, counter: list[int], depth: int,
         value = _convert(v, first_line, counter, depth + 1, src, where)
         if key.kind == "scalar" and key.text in first:
             # "last one wins" would silently drop a value: report it, keep the first
-            src.error(key.line, key.col, where,
-                      f"duplicate key (first given on line {first[key.text].line})",
-                      "keep one of the two; a key may appear only once")
+            src.error(
+                key.line,
+                key.col,
+                where,
+                f"duplicate key (first given on line {first[key.text].line})",
+                "keep one of the two; a key may appear only once",
+            )
             continue
         if key.kind == "scalar":
             first[key.text] = key
@@ -224,14 +273,24 @@ def mapping_fields(root: Node | None, src: SourceFile, what: str) -> None:
         return
     if root.kind != "map":
         shape = "a list" if root.kind == "seq" else "a single value"
-        src.error(root.line, root.col, "", f"{what} is {shape}, not a set of 'key: value' fields",
-                  "write one 'key: value' per line, e.g. 'title: Shopify redesign'")
+        src.error(
+            root.line,
+            root.col,
+            "",
+            f"{what} is {shape}, not a set of 'key: value' fields",
+            "write one 'key: value' per line, e.g. 'title: Shopify redesign'",
+        )
         return
     src.parsed = True
     for key, value in root.pairs:
         if key.kind != "scalar" or key.is_null:
-            src.error(key.line, key.col, "", "a key must be a plain name",
-                      "write keys as words such as 'title' or 'value'")
+            src.error(
+                key.line,
+                key.col,
+                "",
+                "a key must be a plain name",
+                "write keys as words such as 'title' or 'value'",
+            )
             continue
         src.fields[key.text] = (key, value)
 
@@ -251,8 +310,13 @@ def read_deal(path: Path, shown: str) -> SourceFile:
         return src
     root = compose(fm, src)
     if root is None and not src.problems:
-        src.error(1, 1, "", "front matter is empty",
-                  "add at least 'title', 'stage' and 'created' between the '---' lines")
+        src.error(
+            1,
+            1,
+            "",
+            "front matter is empty",
+            "add at least 'title', 'stage' and 'created' between the '---' lines",
+        )
         return src
     mapping_fields(root, src, "the front matter")
     return src

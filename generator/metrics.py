@@ -98,7 +98,9 @@ class Pipeline:
         s = self.open[i].id
         if s in d.stage_dates:
             return d.stage_dates[s]
-        later = [d.stage_dates[o.id] for o in self.open[i + 1: furthest + 1] if o.id in d.stage_dates]
+        later = [
+            d.stage_dates[o.id] for o in self.open[i + 1 : furthest + 1] if o.id in d.stage_dates
+        ]
         if d.closed is not None:
             later.append(d.closed)
         return min(later) if later else d.created
@@ -124,8 +126,9 @@ def deal_facts(d: Deal, pipe: Pipeline, as_of: date) -> DealFacts:
         idle = (as_of - last).days
         if idle > stage.stall_after_days:
             flags.append("stalled")
-            reasons.append(f"no activity for {idle} days (this stage stalls after "
-                           f"{stage.stall_after_days})")
+            reasons.append(
+                f"no activity for {idle} days (this stage stalls after {stage.stall_after_days})"
+            )
         if not d.next_step:
             flags.append("no_next_step")
             reasons.append("no next step")
@@ -135,8 +138,19 @@ def deal_facts(d: Deal, pipe: Pipeline, as_of: date) -> DealFacts:
         if d.expected_close is not None and d.expected_close < as_of:
             flags.append("past_expected_close")
             reasons.append(f"expected to close by {d.expected_close.isoformat()}")
-    return DealFacts(d.id, base, p, base * p, pipe.open[f].id, entered, last, days_in, idle,
-                     tuple(flags), tuple(reasons))
+    return DealFacts(
+        d.id,
+        base,
+        p,
+        base * p,
+        pipe.open[f].id,
+        entered,
+        last,
+        days_in,
+        idle,
+        tuple(flags),
+        tuple(reasons),
+    )
 
 
 def _ratio(num: Decimal | int, den: Decimal | int) -> Decimal | None:
@@ -166,32 +180,44 @@ def compute(deals: list[Deal], config: Config, as_of: date, invalid: int = 0) ->
         "weighted_value": sum((facts[d.id].weighted_value for d in open_deals), Decimal(0)),
     }
     fig["stages"] = [
-        {"id": s.id, "count": len(inside := [d for d in open_deals if d.stage == s.id]),
-         "value": sum((facts[d.id].base_value for d in inside), Decimal(0)),
-         "weighted_value": sum((facts[d.id].weighted_value for d in inside), Decimal(0))}
+        {
+            "id": s.id,
+            "count": len(inside := [d for d in open_deals if d.stage == s.id]),
+            "value": sum((facts[d.id].base_value for d in inside), Decimal(0)),
+            "weighted_value": sum((facts[d.id].weighted_value for d in inside), Decimal(0)),
+        }
         for s in pipe.open
     ]
     forecast: dict[str, Decimal] = {}
     for d in open_deals:
         key = d.expected_close.strftime("%Y-%m") if d.expected_close else "unscheduled"
         forecast[key] = forecast.get(key, Decimal(0)) + facts[d.id].weighted_value
-    fig["forecast"] = {k: forecast[k] for k in sorted(forecast, key=lambda k: (k == "unscheduled", k))}
+    fig["forecast"] = {
+        k: forecast[k] for k in sorted(forecast, key=lambda k: (k == "unscheduled", k))
+    }
 
     proposal = config.milestone("proposal")
     cut = pipe.index[proposal.id] if proposal and proposal.id in pipe.index else len(pipe.open)
     early = sum(1 for d in open_deals if pipe.index[d.stage] < cut)
     late = len(open_deals) - early
     ratio = _ratio(early, late)
-    fig["balance"] = {"early": early, "late": late, "ratio": ratio,
-                      "top_heavy": ratio is not None and ratio > TOP_HEAVY_RATIO}
+    fig["balance"] = {
+        "early": early,
+        "late": late,
+        "ratio": ratio,
+        "top_heavy": ratio is not None and ratio > TOP_HEAVY_RATIO,
+    }
 
     def milestone_deals(name: str) -> list[Deal] | None:
         stage = config.milestone(name)
         if stage is None or stage.id not in pipe.index:
             return None
         i = pipe.index[stage.id]
-        return [d for d in deals if pipe.furthest(d) >= i
-                and period.contains(facts[d.id].entered[stage.id])]
+        return [
+            d
+            for d in deals
+            if pipe.furthest(d) >= i and period.contains(facts[d.id].entered[stage.id])
+        ]
 
     qualified = milestone_deals("qualified")
     proposals = milestone_deals("proposal")
@@ -202,17 +228,26 @@ def compute(deals: list[Deal], config: Config, as_of: date, invalid: int = 0) ->
     fig["won_value"] = won_value
     fig["lost_count"] = len(lost_p)
     fig["win_rate"] = win_rate = _ratio(len(won_p), len(won_p) + len(lost_p))
-    fig["proposal_win_rate"] = None if not proposals else _ratio(
-        sum(1 for d in proposals if pipe.outcome(d) == "won"), len(proposals))
+    fig["proposal_win_rate"] = (
+        None
+        if not proposals
+        else _ratio(sum(1 for d in proposals if pipe.outcome(d) == "won"), len(proposals))
+    )
     fig["avg_deal_size"] = avg_size = _ratio(won_value, len(won_p))
     assert all(d.closed for d in won_p)
-    fig["avg_sales_cycle_days"] = cycle = _mean([(d.closed - d.created).days for d in won_p
-                                                 if d.closed])
-    fig["avg_proposal_to_win_days"] = None if proposal is None else _mean(
-        [(d.closed - facts[d.id].entered[proposal.id]).days for d in won_p if d.closed])
+    fig["avg_sales_cycle_days"] = cycle = _mean(
+        [(d.closed - d.created).days for d in won_p if d.closed]
+    )
+    fig["avg_proposal_to_win_days"] = (
+        None
+        if proposal is None
+        else _mean([(d.closed - facts[d.id].entered[proposal.id]).days for d in won_p if d.closed])
+    )
     fig["sales_velocity_per_day"] = (
-        None if avg_size is None or win_rate is None or not cycle
-        else len(open_deals) * avg_size * win_rate / cycle)
+        None
+        if avg_size is None or win_rate is None or not cycle
+        else len(open_deals) * avg_size * win_rate / cycle
+    )
     quota = config.quota
     remaining = None if quota is None else max(quota - won_value, Decimal(0))
     fig["quota"] = quota
@@ -238,24 +273,41 @@ def compute(deals: list[Deal], config: Config, as_of: date, invalid: int = 0) ->
             advanced = sum(1 for d in deals if pipe.furthest(d) >= i + 1)
         else:
             advanced = sum(1 for d in deals if pipe.outcome(d) == "won")
-        funnel.append({"stage": s.id, "reached": reached, "sitting": sitting,
-                       "advanced": advanced, "conversion": _ratio(advanced, reached - sitting)})
+        funnel.append(
+            {
+                "stage": s.id,
+                "reached": reached,
+                "sitting": sitting,
+                "advanced": advanced,
+                "conversion": _ratio(advanced, reached - sitting),
+            }
+        )
     fig["funnel"] = funnel
-    rated = [f for f in funnel if f["conversion"] is not None]
-    fig["leak_stage"] = min(rated, key=lambda f: f["conversion"])["stage"] if rated else None
-    fig["health"] = {flag: sorted(d.id for d in open_deals if flag in facts[d.id].health)
-                     for flag in FLAGS}
+    rated = [(f["conversion"], i) for i, f in enumerate(funnel) if f["conversion"] is not None]
+    fig["leak_stage"] = funnel[min(rated)[1]]["stage"] if rated else None  # earliest on a tie
+    fig["health"] = {
+        flag: sorted(d.id for d in open_deals if flag in facts[d.id].health) for flag in FLAGS
+    }
     return Metrics(as_of, period, fig, facts, _monthly(deals, pipe, facts, as_of, period))
 
 
-def _groups(key: Any, won: list[Deal], lost: list[Deal], open_deals: list[Deal],
-            facts: dict[str, DealFacts]) -> dict[str, dict[str, Any]]:
+def _groups(
+    key: Any, won: list[Deal], lost: list[Deal], open_deals: list[Deal], facts: dict[str, DealFacts]
+) -> dict[str, dict[str, Any]]:
     groups: dict[str, dict[str, Any]] = {}
 
     def group(d: Deal) -> dict[str, Any]:
         name = key(d) or "(none)"
-        return groups.setdefault(name, {"won_count": 0, "lost_count": 0, "win_rate": None,
-                                        "won_value": Decimal(0), "open_count": 0})
+        return groups.setdefault(
+            name,
+            {
+                "won_count": 0,
+                "lost_count": 0,
+                "win_rate": None,
+                "won_value": Decimal(0),
+                "open_count": 0,
+            },
+        )
 
     for d in won:
         g = group(d)
@@ -270,8 +322,9 @@ def _groups(key: Any, won: list[Deal], lost: list[Deal], open_deals: list[Deal],
     return dict(sorted(groups.items()))
 
 
-def _monthly(deals: list[Deal], pipe: Pipeline, facts: dict[str, DealFacts], as_of: date,
-             period: Period) -> list[dict[str, Any]]:
+def _monthly(
+    deals: list[Deal], pipe: Pipeline, facts: dict[str, DealFacts], as_of: date, period: Period
+) -> list[dict[str, Any]]:
     """Won value, counts and win rate for each month of `closed`: the last 12 months to A,
     or the whole period when it is longer."""
     first = min(period.start, date(as_of.year - 1, as_of.month, 1) + timedelta(days=31))
@@ -280,8 +333,15 @@ def _monthly(deals: list[Deal], pipe: Pipeline, facts: dict[str, DealFacts], as_
     months: list[dict[str, Any]] = []
     y, m = first.year, first.month
     while (y, m) <= (last.year, last.month):
-        months.append({"month": f"{y:04d}-{m:02d}", "won_count": 0, "lost_count": 0,
-                       "won_value": Decimal(0), "win_rate": None})
+        months.append(
+            {
+                "month": f"{y:04d}-{m:02d}",
+                "won_count": 0,
+                "lost_count": 0,
+                "won_value": Decimal(0),
+                "win_rate": None,
+            }
+        )
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     index = {row["month"]: row for row in months}
     for d in deals:
@@ -303,8 +363,16 @@ def _monthly(deals: list[Deal], pipe: Pipeline, facts: dict[str, DealFacts], as_
 
 # -- metrics.json ---------------------------------------------------------------------------
 
-_MONEY_KEYS = {"open_value", "weighted_value", "value", "won_value", "avg_deal_size",
-               "sales_velocity_per_day", "quota", "remaining_quota"}
+_MONEY_KEYS = {
+    "open_value",
+    "weighted_value",
+    "value",
+    "won_value",
+    "avg_deal_size",
+    "sales_velocity_per_day",
+    "quota",
+    "remaining_quota",
+}
 _DAY_KEYS = {"avg_sales_cycle_days", "avg_proposal_to_win_days", "avg_won", "avg_lost"}
 
 

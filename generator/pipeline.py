@@ -41,8 +41,11 @@ class Loaded:
 
 def load_repo(root: Path) -> Loaded:
     csrc = read_config(root / CONFIG_NAME, CONFIG_NAME)
-    config = config_mod.read_config(csrc) if csrc.parsed else config_mod.read_config(
-        type(csrc)(CONFIG_NAME))
+    config = (
+        config_mod.read_config(csrc)
+        if csrc.parsed
+        else config_mod.read_config(type(csrc)(CONFIG_NAME))
+    )
     problems = list(csrc.problems)
     deals: list[Deal] = []
     invalid: list[DealFile] = []

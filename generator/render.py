@@ -28,11 +28,48 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ALERT_LIMIT = 10  # deals listed under each dashboard alert
 BOARD_LIMIT = 60  # cards per board column; the stage's own page lists every deal
 LIST_LIMIT = 100  # deals listed in each section of the weekly review
-FLAG_LABELS = {"stalled": "Stalled", "no_next_step": "No next step",
-               "overdue_next_step": "Overdue", "past_expected_close": "Past close date"}
-_MD_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1",
-            "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s", "strong", "sub",
-            "sup", "table", "tbody", "td", "th", "thead", "tr", "ul"}
+FLAG_LABELS = {
+    "stalled": "Stalled",
+    "no_next_step": "No next step",
+    "overdue_next_step": "Overdue",
+    "past_expected_close": "Past close date",
+}
+_MD_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
 
 
 @dataclass(frozen=True)
@@ -52,21 +89,37 @@ def environment(root: Path | None) -> jinja2.Environment:
     if str(BUILTIN_TEMPLATES) not in paths:
         paths.append(str(BUILTIN_TEMPLATES))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(paths), autoescape=True,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
-    env.filters.update(money=fmt.money, short_money=fmt.short_money, percent=fmt.percent,
-                       days=fmt.days, multiple=fmt.multiple, day=fmt.day, month=fmt.month)
+        loader=jinja2.FileSystemLoader(paths),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        money=fmt.money,
+        short_money=fmt.short_money,
+        percent=fmt.percent,
+        days=fmt.days,
+        multiple=fmt.multiple,
+        day=fmt.day,
+        month=fmt.month,
+    )
     return env
 
 
 def notes_html(body: str) -> str:
     """Markdown notes -> sanitised HTML: no script, no event handlers, no javascript: links."""
-    html = markdown.markdown(body, extensions=["tables", "fenced_code", "sane_lists"],
-                             output_format="html")
-    return nh3.clean(html, tags=_MD_TAGS, attributes={"a": {"href", "title"}, "abbr": {"title"},
-                                                      "td": {"align"}, "th": {"align"}},
-                     url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer nofollow")
+    html = markdown.markdown(
+        body, extensions=["tables", "fenced_code", "sane_lists"], output_format="html"
+    )
+    return nh3.clean(
+        html,
+        tags=_MD_TAGS,
+        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def deal_url(deal_id: str) -> str:
@@ -97,100 +150,192 @@ class Renderer:
     # -- helpers shared by pages ------------------------------------------------------------
     def page(self, template: str, out: str, active: str, **context: Any) -> tuple[str, bytes]:
         fig = self.m.figures
-        nav = [("index.html", "Dashboard", "index"), ("board.html", "Board", "board"),
-               ("review.html", "Weekly review", "review"),
-               ("problems.html", f"Problems ({len(self.s.problems)})" if self.s.problems
-                else "Problems", "problems"), ("metrics.html", "How we count", "metrics")]
+        nav = [
+            ("index.html", "Dashboard", "index"),
+            ("board.html", "Board", "board"),
+            ("review.html", "Weekly review", "review"),
+            (
+                "problems.html",
+                f"Problems ({len(self.s.problems)})" if self.s.problems else "Problems",
+                "problems",
+            ),
+            ("metrics.html", "How we count", "metrics"),
+        ]
         html = self.env.get_template(template).render(
-            root=_root_prefix(out), nav=nav, active=active, title=self.c.title,
-            as_of=self.m.as_of, period=self.m.period, currency=self.c.currency, fig=fig,
-            errors=self.errors, labels=self.labels,
-            flag_labels=FLAG_LABELS, **context)
+            root=_root_prefix(out),
+            nav=nav,
+            active=active,
+            title=self.c.title,
+            as_of=self.m.as_of,
+            period=self.m.period,
+            currency=self.c.currency,
+            fig=fig,
+            errors=self.errors,
+            labels=self.labels,
+            flag_labels=FLAG_LABELS,
+            **context,
+        )
         return out, html.encode("utf-8")
 
     def card(self, d: Deal) -> dict[str, Any]:
         f = self.m.facts[d.id]
-        return {"id": d.id, "url": deal_url(d.id), "title": d.title, "client": d.client,
-                "stage": d.stage, "owner": d.owner, "source": d.source,
-                "value": d.value, "currency": d.currency, "base_value": d.base_value,
-                "days_in_stage": f.days_in_stage, "flags": f.health, "closed": d.closed,
-                "next_step": d.next_step, "next_step_due": d.next_step_due,
-                "expected_close": d.expected_close, "probability": f.probability}
+        return {
+            "id": d.id,
+            "url": deal_url(d.id),
+            "title": d.title,
+            "client": d.client,
+            "stage": d.stage,
+            "owner": d.owner,
+            "source": d.source,
+            "value": d.value,
+            "currency": d.currency,
+            "base_value": d.base_value,
+            "days_in_stage": f.days_in_stage,
+            "flags": f.health,
+            "closed": d.closed,
+            "next_step": d.next_step,
+            "next_step_due": d.next_step_due,
+            "expected_close": d.expected_close,
+            "probability": f.probability,
+        }
 
     # -- pages ------------------------------------------------------------------------------
     def dashboard(self) -> tuple[str, bytes]:
         fig = self.m.figures
         cur = self.c.currency
         tiles = [
-            self._tile("open_value", _tile_money(fig["open_value"], cur),
-                       f"{fig['open_count']} open deals"),
-            self._tile("weighted_value", _tile_money(fig["weighted_value"], cur), "expected revenue"),
+            self._tile(
+                "open_value", _tile_money(fig["open_value"], cur), f"{fig['open_count']} open deals"
+            ),
+            self._tile(
+                "weighted_value", _tile_money(fig["weighted_value"], cur), "expected revenue"
+            ),
             self._tile("won_value", _tile_money(fig["won_value"], cur), f"{fig['won_count']} won"),
-            self._tile("win_rate", fmt.percent(fig["win_rate"]),
-                       f"{fig['won_count']} won, {fig['lost_count']} lost",
-                       band=_win_rate_band(fig["win_rate"])),
-            self._tile("proposal_win_rate", fmt.percent(fig["proposal_win_rate"]),
-                       f"of {fig['proposals_sent']} proposals" if fig["proposals_sent"] is not None
-                       else ""),
+            self._tile(
+                "win_rate",
+                fmt.percent(fig["win_rate"]),
+                f"{fig['won_count']} won, {fig['lost_count']} lost",
+                band=_win_rate_band(fig["win_rate"]),
+            ),
+            self._tile(
+                "proposal_win_rate",
+                fmt.percent(fig["proposal_win_rate"]),
+                f"of {fig['proposals_sent']} proposals"
+                if fig["proposals_sent"] is not None
+                else "",
+            ),
             self._tile("avg_deal_size", _tile_money(fig["avg_deal_size"], cur), "won deals"),
-            self._tile("avg_sales_cycle_days", fmt.days(fig["avg_sales_cycle_days"]),
-                       "created → won"),
-            self._tile("avg_proposal_to_win_days", fmt.days(fig["avg_proposal_to_win_days"]),
-                       "proposal → won"),
-            self._tile("sales_velocity_per_day", _tile_money(fig["sales_velocity_per_day"], cur),
-                       "per day"),
+            self._tile(
+                "avg_sales_cycle_days", fmt.days(fig["avg_sales_cycle_days"]), "created → won"
+            ),
+            self._tile(
+                "avg_proposal_to_win_days",
+                fmt.days(fig["avg_proposal_to_win_days"]),
+                "proposal → won",
+            ),
+            self._tile(
+                "sales_velocity_per_day", _tile_money(fig["sales_velocity_per_day"], cur), "per day"
+            ),
             self._tile("qualified_leads", _count(fig["qualified_leads"]), "this period"),
             self._tile("proposals_sent", _count(fig["proposals_sent"]), "this period"),
         ]
         if fig["quota"] is not None:
             tiles += [
-                self._tile("remaining_quota", _tile_money(fig["remaining_quota"], cur),
-                           f"of {fmt.money(fig['quota'], cur)} quota"),
-                self._tile("coverage", fmt.multiple(fig["coverage"]), "open ÷ quota left",
-                           band=_coverage_band(fig["coverage"])),
-                self._tile("weighted_coverage", fmt.multiple(fig["weighted_coverage"]),
-                           "weighted ÷ quota left"),
+                self._tile(
+                    "remaining_quota",
+                    _tile_money(fig["remaining_quota"], cur),
+                    f"of {fmt.money(fig['quota'], cur)} quota",
+                ),
+                self._tile(
+                    "coverage",
+                    fmt.multiple(fig["coverage"]),
+                    "open ÷ quota left",
+                    band=_coverage_band(fig["coverage"]),
+                ),
+                self._tile(
+                    "weighted_coverage",
+                    fmt.multiple(fig["weighted_coverage"]),
+                    "weighted ÷ quota left",
+                ),
             ]
         t = fig["touches"]
-        tiles.append(self._tile("touches", f"{_one(t['avg_won'])} / {_one(t['avg_lost'])}",
-                                f"won / lost; {fmt.percent(t['share_over_5'])} took over 5"))
-        return self.page("index.html", "index.html", "index", tiles=tiles,
-                         alerts=self._alerts(), charts=self.s.charts)
+        tiles.append(
+            self._tile(
+                "touches",
+                f"{_one(t['avg_won'])} / {_one(t['avg_lost'])}",
+                f"won / lost; {fmt.percent(t['share_over_5'])} took over 5",
+            )
+        )
+        return self.page(
+            "index.html",
+            "index.html",
+            "index",
+            tiles=tiles,
+            alerts=self._alerts(),
+            charts=self.s.charts,
+        )
 
-    def _tile(self, key: str, value: str, sub: str, band: tuple[str, str] | None = None
-              ) -> dict[str, Any]:
+    def _tile(
+        self, key: str, value: str, sub: str, band: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
         d = BY_KEY[key]
-        return {"key": key, "label": d.label, "value": value, "sub": sub, "formula": d.formula,
-                "band": band}
+        return {
+            "key": key,
+            "label": d.label,
+            "value": value,
+            "sub": sub,
+            "formula": d.formula,
+            "band": band,
+        }
 
     def _alerts(self) -> list[dict[str, Any]]:
         fig = self.m.figures
         by_id = {d.id: d for d in self.s.deals}
         alerts = []
-        for flag, what in (("stalled", "stalled: no activity for longer than their stage allows"),
-                           ("overdue_next_step", "with an overdue next step"),
-                           ("no_next_step", "without a next step"),
-                           ("past_expected_close", "past their expected close date")):
+        for flag, what in (
+            ("stalled", "stalled: no activity for longer than their stage allows"),
+            ("overdue_next_step", "with an overdue next step"),
+            ("no_next_step", "without a next step"),
+            ("past_expected_close", "past their expected close date"),
+        ):
             ids = fig["health"][flag]
             if ids:
                 # the most valuable deals at risk first; the full lists are on the review page
-                worst = sorted((by_id[i] for i in ids),
-                               key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id))
-                alerts.append({"kind": flag, "text": f"{len(ids)} open deal"
-                               f"{'s' if len(ids) != 1 else ''} {what}",
-                               "deals": [self.card(d) for d in worst[:ALERT_LIMIT]],
-                               "more": max(len(ids) - ALERT_LIMIT, 0)})
+                worst = sorted(
+                    (by_id[i] for i in ids),
+                    key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id),
+                )
+                alerts.append(
+                    {
+                        "kind": flag,
+                        "text": f"{len(ids)} open deal{'s' if len(ids) != 1 else ''} {what}",
+                        "deals": [self.card(d) for d in worst[:ALERT_LIMIT]],
+                        "more": max(len(ids) - ALERT_LIMIT, 0),
+                    }
+                )
         leak = fig["leak_stage"]
         if leak:
             row = next(f for f in fig["funnel"] if f["stage"] == leak)
-            alerts.append({"kind": "leak", "text": f"Leaking stage: {self.labels[leak]} converts "
-                           f"{fmt.percent(row['conversion'])} of the deals that left it",
-                           "deals": [], "more": 0})
+            alerts.append(
+                {
+                    "kind": "leak",
+                    "text": f"Leaking stage: {self.labels[leak]} converts "
+                    f"{fmt.percent(row['conversion'])} of the deals that left it",
+                    "deals": [],
+                    "more": 0,
+                }
+            )
         if fig["balance"]["top_heavy"]:
             b = fig["balance"]
-            alerts.append({"kind": "top_heavy", "text": f"Top-heavy pipeline: {b['early']} early "
-                           f"deals for {b['late']} from the proposal stage on", "deals": [],
-                           "more": 0})
+            alerts.append(
+                {
+                    "kind": "top_heavy",
+                    "text": f"Top-heavy pipeline: {b['early']} early "
+                    f"deals for {b['late']} from the proposal stage on",
+                    "deals": [],
+                    "more": 0,
+                }
+            )
         return alerts
 
     def board(self) -> tuple[str, bytes]:
@@ -208,13 +353,21 @@ class Renderer:
                 value = sum((d.base_value or Decimal(0) for d in deals), Decimal(0))
                 weighted = value if st.outcome == "won" else Decimal(0)
             deals.sort(key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id))
-            columns.append({"stage": st, "count": count, "value": value, "weighted": weighted,
-                            "cards": [self.card(d) for d in deals[:BOARD_LIMIT]],
-                            "list_url": stage_url(st.id)})
+            columns.append(
+                {
+                    "stage": st,
+                    "count": count,
+                    "value": value,
+                    "weighted": weighted,
+                    "cards": [self.card(d) for d in deals[:BOARD_LIMIT]],
+                    "list_url": stage_url(st.id),
+                }
+            )
         owners = sorted({d.owner for d in self.s.deals if d.owner})
         sources = sorted({d.source for d in self.s.deals if d.source})
-        return self.page("board.html", "board.html", "board", columns=columns, owners=owners,
-                         sources=sources)
+        return self.page(
+            "board.html", "board.html", "board", columns=columns, owners=owners, sources=sources
+        )
 
     def stage_page(self, st: Any) -> tuple[str, bytes]:
         """Every deal in one stage, as a table that sorts by any column (closed stages:
@@ -224,16 +377,18 @@ class Renderer:
             deals.sort(key=lambda d: (d.closed or d.created, d.id), reverse=True)
         else:
             deals.sort(key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id))
-        return self.page("stage.html", stage_url(st.id), "board", stage=st,
-                         cards=[self.card(d) for d in deals])
+        return self.page(
+            "stage.html", stage_url(st.id), "board", stage=st, cards=[self.card(d) for d in deals]
+        )
 
     def deal_page(self, d: Deal) -> tuple[str, bytes]:
         f = self.m.facts[d.id]
         timeline = []
         for st in self.c.open_stages:
             if st.id in f.entered:
-                timeline.append({"label": st.label, "date": f.entered[st.id],
-                                 "given": st.id in d.stage_dates})
+                timeline.append(
+                    {"label": st.label, "date": f.entered[st.id], "given": st.id in d.stage_dates}
+                )
         if d.closed:
             timeline.append({"label": self.labels[d.stage], "date": d.closed, "given": True})
         out = deal_url(d.id)
@@ -242,10 +397,19 @@ class Renderer:
         if repo:
             branch_path = "-/edit/main" if "gitlab" in repo else "edit/main"
             edit = f"{repo}/{branch_path}/{d.path}"
-        return self.page("deal.html", out, "board", deal=d, facts=f, card=self.card(d),
-                         timeline=timeline, notes=notes_html(d.body) if d.body.strip() else "",
-                         extra=[(k, _show(v)) for k, v in d.extra.items()],
-                         problems=self.problems_by_path.get(d.path, []), edit_url=edit)
+        return self.page(
+            "deal.html",
+            out,
+            "board",
+            deal=d,
+            facts=f,
+            card=self.card(d),
+            timeline=timeline,
+            notes=notes_html(d.body) if d.body.strip() else "",
+            extra=[(k, _show(v)) for k, v in d.extra.items()],
+            problems=self.problems_by_path.get(d.path, []),
+            edit_url=edit,
+        )
 
     def review(self) -> tuple[str, bytes]:
         a = self.m.as_of
@@ -258,72 +422,145 @@ class Renderer:
             ordered = sorted(deals, key=key)
             return {"cards": [self.card(d) for d in ordered[:LIST_LIMIT]], "total": len(ordered)}
 
-        due = cards([d for d in open_deals if d.next_step_due and a <= d.next_step_due <= week_ahead],
-                    lambda d: (d.next_step_due, d.id))
-        overdue = cards([d for d in open_deals if d.next_step_due and d.next_step_due < a],
-                        lambda d: (d.next_step_due, d.id))
-        stalled = cards([d for d in open_deals if "stalled" in self.m.facts[d.id].health],
-                        lambda d: (-(self.m.facts[d.id].days_idle or 0), d.id))
-        created = cards([d for d in self.s.deals if week_ago < d.created <= a],
-                        lambda d: (d.created, d.id))
+        due = cards(
+            [d for d in open_deals if d.next_step_due and a <= d.next_step_due <= week_ahead],
+            lambda d: (d.next_step_due, d.id),
+        )
+        overdue = cards(
+            [d for d in open_deals if d.next_step_due and d.next_step_due < a],
+            lambda d: (d.next_step_due, d.id),
+        )
+        stalled = cards(
+            [d for d in open_deals if "stalled" in self.m.facts[d.id].health],
+            lambda d: (-(self.m.facts[d.id].days_idle or 0), d.id),
+        )
+        created = cards(
+            [d for d in self.s.deals if week_ago < d.created <= a], lambda d: (d.created, d.id)
+        )
         advanced = []
         for d in self.s.deals:
-            moves = [(day, self.labels.get(s, s)) for s, day in d.stage_dates.items()
-                     if week_ago < day <= a and day != d.created]
+            moves = [
+                (day, self.labels.get(s, s))
+                for s, day in d.stage_dates.items()
+                if week_ago < day <= a and day != d.created
+            ]
             if moves:
                 card = self.card(d)
                 card["moves"] = sorted(moves)
                 advanced.append(card)
         advanced.sort(key=lambda c: (c["moves"][-1][0], c["id"]))
-        won = cards([d for d in self.s.deals if outcome[d.stage] == "won" and d.closed
-                     and week_ago < d.closed <= a], lambda d: (d.closed, d.id))
-        lost = cards([d for d in self.s.deals if outcome[d.stage] == "lost" and d.closed
-                      and week_ago < d.closed <= a], lambda d: (d.closed, d.id))
+        won = cards(
+            [
+                d
+                for d in self.s.deals
+                if outcome[d.stage] == "won" and d.closed and week_ago < d.closed <= a
+            ],
+            lambda d: (d.closed, d.id),
+        )
+        lost = cards(
+            [
+                d
+                for d in self.s.deals
+                if outcome[d.stage] == "lost" and d.closed and week_ago < d.closed <= a
+            ],
+            lambda d: (d.closed, d.id),
+        )
         fig = self.m.figures
         expected = fig["won_value"] + fig["weighted_value"]
-        return self.page("review.html", "review.html", "review", due=due, overdue=overdue,
-                         stalled=stalled, created=created, advanced=advanced, won=won, lost=lost,
-                         week_start=week_ago + timedelta(days=1), week_ahead=week_ahead,
-                         expected=expected)
+        return self.page(
+            "review.html",
+            "review.html",
+            "review",
+            due=due,
+            overdue=overdue,
+            stalled=stalled,
+            created=created,
+            advanced=advanced,
+            won=won,
+            lost=lost,
+            week_start=week_ago + timedelta(days=1),
+            week_ahead=week_ahead,
+            expected=expected,
+        )
 
     def problems_page(self) -> tuple[str, bytes]:
         files = []
         for path, problems in sorted(self.problems_by_path.items()):
-            deal = path[len("deals/"):-3] if path.startswith("deals/") else None
-            files.append({"path": path, "problems": problems,
-                          "url": deal_url(deal) if deal in self.valid_ids else None})
-        return self.page("problems.html", "problems.html", "problems", files=files,
-                         invalid=self.s.invalid)
+            deal = path[len("deals/") : -3] if path.startswith("deals/") else None
+            files.append(
+                {
+                    "path": path,
+                    "problems": problems,
+                    "url": deal_url(deal) if deal in self.valid_ids else None,
+                }
+            )
+        return self.page(
+            "problems.html", "problems.html", "problems", files=files, invalid=self.s.invalid
+        )
 
     def metrics_page(self) -> tuple[str, bytes]:
-        return self.page("metrics.html", "metrics.html", "metrics", definitions=DEFINITIONS,
-                         stages=self.c.stages, config=self.c)
+        return self.page(
+            "metrics.html",
+            "metrics.html",
+            "metrics",
+            definitions=DEFINITIONS,
+            stages=self.c.stages,
+            config=self.c,
+        )
 
     def data_files(self) -> list[tuple[str, bytes]]:
         metrics = json.dumps(to_json(self.m.figures), indent=2, ensure_ascii=False) + "\n"
         deals = []
         for d in self.s.deals:
             f = self.m.facts[d.id]
-            deals.append({
-                "id": d.id, "path": d.path, "url": deal_url(d.id), "title": d.title,
-                "client": d.client, "stage": d.stage, "owner": d.owner, "source": d.source,
-                "value": _num(d.value), "currency": d.currency, "base_value": _num(f.base_value),
-                "probability": _num(f.probability), "weighted_value": _num(f.weighted_value),
-                "created": d.created.isoformat(), "closed": _iso(d.closed),
-                "furthest_stage": f.furthest,
-                "entered": {k: v.isoformat() for k, v in f.entered.items()},
-                "last_activity": _iso(f.last_activity), "days_in_stage": f.days_in_stage,
-                "days_idle": f.days_idle, "health": list(f.health),
-                "touches": len(d.touches), "fields": d.raw,
-            })
-        body = json.dumps({"as_of": self.m.as_of.isoformat(), "currency": self.c.currency,
-                           "deals": deals}, indent=1, ensure_ascii=False) + "\n"
-        return [("data/metrics.json", metrics.encode("utf-8")),
-                ("data/deals.json", body.encode("utf-8"))]
+            deals.append(
+                {
+                    "id": d.id,
+                    "path": d.path,
+                    "url": deal_url(d.id),
+                    "title": d.title,
+                    "client": d.client,
+                    "stage": d.stage,
+                    "owner": d.owner,
+                    "source": d.source,
+                    "value": _num(d.value),
+                    "currency": d.currency,
+                    "base_value": _num(f.base_value),
+                    "probability": _num(f.probability),
+                    "weighted_value": _num(f.weighted_value),
+                    "created": d.created.isoformat(),
+                    "closed": _iso(d.closed),
+                    "furthest_stage": f.furthest,
+                    "entered": {k: v.isoformat() for k, v in f.entered.items()},
+                    "last_activity": _iso(f.last_activity),
+                    "days_in_stage": f.days_in_stage,
+                    "days_idle": f.days_idle,
+                    "health": list(f.health),
+                    "touches": len(d.touches),
+                    "fields": d.raw,
+                }
+            )
+        body = (
+            json.dumps(
+                {"as_of": self.m.as_of.isoformat(), "currency": self.c.currency, "deals": deals},
+                indent=1,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+        return [
+            ("data/metrics.json", metrics.encode("utf-8")),
+            ("data/deals.json", body.encode("utf-8")),
+        ]
 
     def all_pages(self) -> list[tuple[str, bytes]]:
-        pages = [self.dashboard(), self.board(), self.review(), self.problems_page(),
-                 self.metrics_page()]
+        pages = [
+            self.dashboard(),
+            self.board(),
+            self.review(),
+            self.problems_page(),
+            self.metrics_page(),
+        ]
         pages += [self.stage_page(st) for st in self.c.stages]
         pages += [self.deal_page(d) for d in self.s.deals]
         pages += [(f"charts/{c.name}.svg", c.svg) for c in self.s.charts]

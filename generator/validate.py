@@ -24,9 +24,26 @@ from .values import (
 
 TEXT_FIELDS = ("title", "client", "lost_reason", "owner", "source", "next_step")
 DATE_FIELDS = ("created", "expected_close", "closed", "next_step_due")
-KNOWN = ("title", "client", "stage", "value", "currency", "created", "expected_close", "closed",
-         "lost_reason", "lost_at", "owner", "source", "probability", "next_step", "next_step_due",
-         "tags", "stage_dates", "touches")
+KNOWN = (
+    "title",
+    "client",
+    "stage",
+    "value",
+    "currency",
+    "created",
+    "expected_close",
+    "closed",
+    "lost_reason",
+    "lost_at",
+    "owner",
+    "source",
+    "probability",
+    "next_step",
+    "next_step_due",
+    "tags",
+    "stage_dates",
+    "touches",
+)
 _CLOSURE_WORDS = {"closed", "done", "complete", "completed", "finished", "signed", "over", "ended"}
 
 
@@ -74,12 +91,16 @@ class _Checker:
         if n is None:
             return None
         if n.kind != "scalar":
-            self.error(n, key, "must be text, not a " + ("list" if n.kind == "seq" else "mapping"),
-                       f"write '{key}: some text' on one line (quote it if it contains ': ')")
+            self.error(
+                n,
+                key,
+                "must be text, not a " + ("list" if n.kind == "seq" else "mapping"),
+                f"write '{key}: some text' on one line (quote it if it contains ': ')",
+            )
             return None
         return n.text.strip()
 
-    def date(self, key: str) -> date | None:
+    def day(self, key: str) -> date | None:
         n = self.node(key)
         if n is None:
             return None
@@ -95,8 +116,13 @@ class _Checker:
             self.error(n, key, exc.message, exc.hint)
             return None
         if had_time:
-            self.src.warning(n.line, n.col, key, f"'{n.text}' has a time; only the date "
-                             f"{day.isoformat()} is used", "write the date alone as YYYY-MM-DD")
+            self.src.warning(
+                n.line,
+                n.col,
+                key,
+                f"'{n.text}' has a time; only the date {day.isoformat()} is used",
+                "write the date alone as YYYY-MM-DD",
+            )
         return day
 
     def stage_ref(self, n: Node, key: str, open_only: bool) -> Stage | None:
@@ -115,8 +141,12 @@ class _Checker:
             close = [s.id for s in stages if s.outcome]
         what = "an open stage" if open_only else "a stage"
         guess = f"; did you mean {quote_list(close)}?" if close else ""
-        self.error(n, key, f"'{n.text}' is not {what}{guess}",
-                   "stages are: " + ", ".join(s.id for s in stages))
+        self.error(
+            n,
+            key,
+            f"'{n.text}' is not {what}{guess}",
+            "stages are: " + ", ".join(s.id for s in stages),
+        )
         return None
 
 
@@ -131,30 +161,45 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
         if key not in KNOWN:
             close = suggest(key, list(KNOWN), n=1, cutoff=0.8)
             if close:
-                src.warning(knode.line, knode.col, key, "unknown key, kept as an extra field",
-                            f"did you mean '{close[0]}'?")
+                src.warning(
+                    knode.line,
+                    knode.col,
+                    key,
+                    "unknown key, kept as an extra field",
+                    f"did you mean '{close[0]}'?",
+                )
 
     title = c.text("title")
     if not title and (c.node("title") is None or c.empty("title")):
-        c.require("title", "every deal needs a title", "add e.g. 'title: Shopify redesign'",
-                  "write what the deal is, e.g. 'Shopify redesign'")
+        c.require(
+            "title",
+            "every deal needs a title",
+            "add e.g. 'title: Shopify redesign'",
+            "write what the deal is, e.g. 'Shopify redesign'",
+        )
 
     stage: Stage | None = None
     sn = c.node("stage")
     if sn is None or c.empty("stage"):
-        c.require("stage", "every deal needs a stage",
-                  "add e.g. 'stage: lead'; stages are: " + ", ".join(s.id for s in config.stages))
+        c.require(
+            "stage",
+            "every deal needs a stage",
+            "add e.g. 'stage: lead'; stages are: " + ", ".join(s.id for s in config.stages),
+        )
         sn = None
     else:
         stage = c.stage_ref(sn, "stage", open_only=False)
 
-    created = c.date("created")
+    created = c.day("created")
     if created is None and c.node("created") is None:
-        c.require("created", "every deal needs the date it entered the pipeline",
-                  "add e.g. 'created: 2026-09-14'")
-    closed = c.date("closed")
-    expected_close = c.date("expected_close")
-    next_step_due = c.date("next_step_due")
+        c.require(
+            "created",
+            "every deal needs the date it entered the pipeline",
+            "add e.g. 'created: 2026-09-14'",
+        )
+    closed = c.day("closed")
+    expected_close = c.day("expected_close")
+    next_step_due = c.day("next_step_due")
 
     # money
     currency = config.currency
@@ -164,14 +209,22 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
         if ctext is not None:
             code = ctext.upper()
             if not re.fullmatch(r"[A-Z]{3}", code):
-                c.error(cn, "currency", f"'{ctext}' is not a currency code",
-                        "write a three-letter ISO 4217 code such as USD, EUR or GBP")
+                c.error(
+                    cn,
+                    "currency",
+                    f"'{ctext}' is not a currency code",
+                    "write a three-letter ISO 4217 code such as USD, EUR or GBP",
+                )
                 currency = ""
             elif code != config.currency and code not in config.rates:
                 known = [config.currency, *sorted(config.rates)]
-                c.error(cn, "currency", f"no exchange rate for '{ctext}'",
-                        f"add '{code}: <rate>' under 'rates' in dealbook.yaml, or use one of: "
-                        + ", ".join(known))
+                c.error(
+                    cn,
+                    "currency",
+                    f"no exchange rate for '{ctext}'",
+                    f"add '{code}: <rate>' under 'rates' in dealbook.yaml, or use one of: "
+                    + ", ".join(known),
+                )
                 currency = ""
             else:
                 currency = code
@@ -184,12 +237,20 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
             try:
                 value, named = parse_amount(vn.text, currency or config.currency)
                 if named and cn is not None and currency and named != currency:
-                    c.error(vn, "value", f"says {named} but 'currency' is {currency}",
-                            "remove the currency from the value or fix 'currency'")
+                    c.error(
+                        vn,
+                        "value",
+                        f"says {named} but 'currency' is {currency}",
+                        "remove the currency from the value or fix 'currency'",
+                    )
                 elif named and cn is None:
                     if named != config.currency and named not in config.rates:
-                        c.error(vn, "value", f"no exchange rate for '{named}'",
-                                f"add '{named}: <rate>' under 'rates' in dealbook.yaml")
+                        c.error(
+                            vn,
+                            "value",
+                            f"no exchange rate for '{named}'",
+                            f"add '{named}: <rate>' under 'rates' in dealbook.yaml",
+                        )
                         currency = ""
                     else:
                         currency = named
@@ -225,36 +286,63 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
     # rules between fields
     if stage is not None:
         if stage.outcome and closed is None and c.node("closed") is None:
-            c.require("closed", f"a {stage.outcome} deal needs the date it closed",
-                      "add e.g. 'closed: 2026-10-02'")
+            c.require(
+                "closed",
+                f"a {stage.outcome} deal needs the date it closed",
+                "add e.g. 'closed: 2026-10-02'",
+            )
         if not stage.outcome and closed is not None:
             n = c.node("closed")
             assert n is not None
-            c.error(n, "closed", f"an open deal (stage '{stage.id}') cannot have a closed date",
-                    "remove 'closed', or set the stage to "
-                    + " or ".join(s.id for s in config.stages if s.outcome))
+            c.error(
+                n,
+                "closed",
+                f"an open deal (stage '{stage.id}') cannot have a closed date",
+                "remove 'closed', or set the stage to "
+                + " or ".join(s.id for s in config.stages if s.outcome),
+            )
         lrn = c.node("lost_reason")
         if stage.outcome == "lost" and not lost_reason and (lrn is None or lrn.kind == "scalar"):
-            c.require("lost_reason", "a lost deal needs a reason",
-                      "add e.g. 'lost_reason: budget' (what you learn from losses)")
+            c.require(
+                "lost_reason",
+                "a lost deal needs a reason",
+                "add e.g. 'lost_reason: budget' (what you learn from losses)",
+            )
         if stage.outcome != "lost" and ln is not None:
-            src.warning(ln.line, ln.col, "lost_at", "only a lost deal has 'lost_at'; it is ignored",
-                        "remove it, or set the stage to lost")
+            src.warning(
+                ln.line,
+                ln.col,
+                "lost_at",
+                "only a lost deal has 'lost_at'; it is ignored",
+                "remove it, or set the stage to lost",
+            )
             lost_at = None
         if value is None and vn is None and _needs_value(stage, config):
-            c.require("value", f"a deal in stage '{stage.id}' needs a value",
-                      f"add e.g. 'value: 4800' (in {config.currency} unless 'currency' says "
-                      f"otherwise); from stage '{config.value_required_from}' on a value is required")
+            c.require(
+                "value",
+                f"a deal in stage '{stage.id}' needs a value",
+                f"add e.g. 'value: 4800' (in {config.currency} unless 'currency' says "
+                f"otherwise); from stage '{config.value_required_from}' on a value is required",
+            )
         if stage.is_open and not next_step:
             nn = c.node("next_step")
             line = nn.line if nn else src.end_line
-            src.warning(line, nn.col if nn else 1, "next_step", "open deal has no next step",
-                        "add e.g. 'next_step: Call to walk through scope' and a next_step_due date")
+            src.warning(
+                line,
+                nn.col if nn else 1,
+                "next_step",
+                "open deal has no next step",
+                "add e.g. 'next_step: Call to walk through scope' and a next_step_due date",
+            )
     if created and closed and closed < created:
         n = c.node("closed")
         assert n is not None
-        c.error(n, "closed", f"{closed.isoformat()} is before created ({created.isoformat()})",
-                "check both dates")
+        c.error(
+            n,
+            "closed",
+            f"{closed.isoformat()} is before created ({created.isoformat()})",
+            "check both dates",
+        )
 
     shown_title = title or None
     if any(p.is_error for p in src.problems):
@@ -267,13 +355,31 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
     extra = {k: v.plain() for k, (_, v) in f.items() if k not in KNOWN}
     raw = {k: v.plain() for k, (_, v) in f.items()}
     return Deal(
-        id=deal_id(rel_path), path=shown_path, title=title, stage=stage.id, created=created,
-        client=client or None, value=value, currency=currency, base_value=base_value,
-        expected_close=expected_close, closed=closed, lost_reason=lost_reason or None,
-        lost_at=lost_at.id if lost_at else None, owner=owner or None, source=source or None,
-        probability=probability, next_step=next_step or None, next_step_due=next_step_due,
-        tags=tuple(tags), stage_dates=stage_dates, touches=tuple(touches), extra=extra, raw=raw,
-        body=src.body, lines={k: kn.line for k, (kn, _) in f.items()},
+        id=deal_id(rel_path),
+        path=shown_path,
+        title=title,
+        stage=stage.id,
+        created=created,
+        client=client or None,
+        value=value,
+        currency=currency,
+        base_value=base_value,
+        expected_close=expected_close,
+        closed=closed,
+        lost_reason=lost_reason or None,
+        lost_at=lost_at.id if lost_at else None,
+        owner=owner or None,
+        source=source or None,
+        probability=probability,
+        next_step=next_step or None,
+        next_step_due=next_step_due,
+        tags=tuple(tags),
+        stage_dates=stage_dates,
+        touches=tuple(touches),
+        extra=extra,
+        raw=raw,
+        body=src.body,
+        lines={k: kn.line for k, (kn, _) in f.items()},
     )
 
 
@@ -299,7 +405,12 @@ def _tags(c: _Checker) -> list[str]:
     tags = []
     for item in n.items:
         if item.kind != "scalar" or item.is_null:
-            c.error(item, "tags", "each tag must be a short text", "write e.g. 'tags: [shopify, design]'")
+            c.error(
+                item,
+                "tags",
+                "each tag must be a short text",
+                "write e.g. 'tags: [shopify, design]'",
+            )
         else:
             tags.append(item.text.strip())
     return tags
@@ -310,8 +421,12 @@ def _stage_dates(c: _Checker, created: date | None, closed: date | None) -> dict
     if n is None:
         return {}
     if n.kind != "map":
-        c.error(n, "stage_dates", "must be a mapping of stage to date",
-                "write one 'stage: YYYY-MM-DD' per line, indented under 'stage_dates:'")
+        c.error(
+            n,
+            "stage_dates",
+            "must be a mapping of stage to date",
+            "write one 'stage: YYYY-MM-DD' per line, indented under 'stage_dates:'",
+        )
         return {}
     result: dict[str, date] = {}
     for k, v in n.pairs:
@@ -323,11 +438,19 @@ def _stage_dates(c: _Checker, created: date | None, closed: date | None) -> dict
             c.error(k, "stage_dates", f"stage '{stage.id}' is given twice", "keep one date")
             continue
         if created and day < created:
-            c.error(v, f"stage_dates.{k.text}", f"{day.isoformat()} is before created "
-                    f"({created.isoformat()})", "a stage cannot be entered before the deal was created")
+            c.error(
+                v,
+                f"stage_dates.{k.text}",
+                f"{day.isoformat()} is before created ({created.isoformat()})",
+                "a stage cannot be entered before the deal was created",
+            )
         elif closed and day > closed:
-            c.error(v, f"stage_dates.{k.text}", f"{day.isoformat()} is after closed "
-                    f"({closed.isoformat()})", "a stage cannot be entered after the deal closed")
+            c.error(
+                v,
+                f"stage_dates.{k.text}",
+                f"{day.isoformat()} is after closed ({closed.isoformat()})",
+                "a stage cannot be entered after the deal closed",
+            )
         result[stage.id] = day
     return result
 
@@ -349,14 +472,24 @@ def _touches(c: _Checker) -> list[Touch]:
                 continue
             day = c.date_of(Node("scalar", item.line, item.col, text=parts[0]), "touches")
             if day is not None:
-                touches.append(Touch(day, parts[1] if len(parts) > 1 else "",
-                                     parts[2] if len(parts) > 2 else ""))
-        elif item.kind == "map" and len(item.pairs) == 1 and re.match(
-                r"^\d{4}-\d{2}-\d{2}\s", item.pairs[0][0].text):
+                touches.append(
+                    Touch(
+                        day, parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else ""
+                    )
+                )
+        elif (
+            item.kind == "map"
+            and len(item.pairs) == 1
+            and re.match(r"^\d{4}-\d{2}-\d{2}\s", item.pairs[0][0].text)
+        ):
             key, value = item.pairs[0]
             line_text = f"{key.text}: {value.plain() or ''}".rstrip()
-            c.error(item, "touches", "this touch was read as 'key: value' because of the ': ' in it",
-                    f'put the line in quotes: - "{line_text}"')
+            c.error(
+                item,
+                "touches",
+                "this touch was read as 'key: value' because of the ': ' in it",
+                f'put the line in quotes: - "{line_text}"',
+            )
         elif item.kind == "map":
             fields = {k.text: v for k, v in item.pairs}
             unknown = [k for k in fields if k not in ("date", "kind", "note")]
@@ -364,14 +497,28 @@ def _touches(c: _Checker) -> list[Touch]:
                 c.error(item, "touches", "a touch needs a date", how)
                 continue
             if unknown:
-                c.error(item, "touches", f"unknown touch key '{unknown[0]}'",
-                        "a touch has date, kind and note")
+                c.error(
+                    item,
+                    "touches",
+                    f"unknown touch key '{unknown[0]}'",
+                    "a touch has date, kind and note",
+                )
                 continue
             day = c.date_of(fields["date"], "touches")
-            kind = fields["kind"].text.strip() if "kind" in fields and fields["kind"].kind == "scalar" \
-                and not fields["kind"].is_null else ""
-            note = fields["note"].text.strip() if "note" in fields and fields["note"].kind == "scalar" \
-                and not fields["note"].is_null else ""
+            kind = (
+                fields["kind"].text.strip()
+                if "kind" in fields
+                and fields["kind"].kind == "scalar"
+                and not fields["kind"].is_null
+                else ""
+            )
+            note = (
+                fields["note"].text.strip()
+                if "note" in fields
+                and fields["note"].kind == "scalar"
+                and not fields["note"].is_null
+                else ""
+            )
             if day is not None:
                 touches.append(Touch(day, kind, note))
         else:

@@ -24,16 +24,59 @@ class BadValue(ValueError):
 # Currencies whose amounts are usually written with a decimal comma ("1.234,50"). For these a
 # lone "1,234" or "1.234" could mean either thing, so it is refused rather than guessed.
 DECIMAL_COMMA_CURRENCIES = frozenset(
-    "EUR BRL ARS CLP COP DKK NOK SEK IDR TRY RUB PLN CZK HUF RON VND UAH".split()
+    [
+        "EUR",
+        "BRL",
+        "ARS",
+        "CLP",
+        "COP",
+        "DKK",
+        "NOK",
+        "SEK",
+        "IDR",
+        "TRY",
+        "RUB",
+        "PLN",
+        "CZK",
+        "HUF",
+        "RON",
+        "VND",
+        "UAH",
+    ]
 )
-SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "A$": "AUD",
-           "C$": "CAD", "CHF": "CHF", "zł": "PLN", "kr": None}
+SYMBOLS = {
+    "$": "USD",
+    "US$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "A$": "AUD",
+    "C$": "CAD",
+    "CHF": "CHF",
+    "zł": "PLN",
+    "kr": None,
+}
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
-                       r"\s*(?:[Zz]|[+-]\d{1,2}(?::?\d{2})?)?$")
-_MONTHS = ("January February March April May June July August September October November "
-           "December").split()
+_DATETIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"\s*(?:[Zz]|[+-]\d{1,2}(?::?\d{2})?)?$"
+)
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
@@ -49,14 +92,20 @@ def parse_date(text: str) -> tuple[date, bool]:
         raise BadValue(f"'{text}' is not a date", "write dates as YYYY-MM-DD, e.g. 2026-09-14")
     year, month, day = (int(g) for g in m.groups())
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise BadValue(f"year {year} is out of range", f"use a year between {MIN_YEAR} and {MAX_YEAR}")
+        raise BadValue(
+            f"year {year} is out of range", f"use a year between {MIN_YEAR} and {MAX_YEAR}"
+        )
     if not 1 <= month <= 12:
-        raise BadValue(f"'{text}' is not a date: there is no month {month}",
-                       "write dates as YYYY-MM-DD, month between 01 and 12")
+        raise BadValue(
+            f"'{text}' is not a date: there is no month {month}",
+            "write dates as YYYY-MM-DD, month between 01 and 12",
+        )
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
-        raise BadValue(f"'{text}' is not a date: {_MONTHS[month - 1]} {year} has {last} days",
-                       "check the day of the month")
+        raise BadValue(
+            f"'{text}' is not a date: {_MONTHS[month - 1]} {year} has {last} days",
+            "check the day of the month",
+        )
     return date(year, month, day), had_time
 
 
@@ -84,7 +133,7 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
         for sym in sorted(SYMBOLS, key=len, reverse=True):
             if s.startswith(sym) or s.endswith(sym):
                 named = SYMBOLS[sym]
-                s = (s[len(sym):] if s.startswith(sym) else s[: -len(sym)]).strip()
+                s = (s[len(sym) :] if s.startswith(sym) else s[: -len(sym)]).strip()
                 break
     if s.startswith("-") or s.startswith("(") or s.startswith("\u2212"):
         raise BadValue(f"'{original}' is negative", "a deal's value is 0 or more")
@@ -122,14 +171,20 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
             whole, frac = parts
             thousands_like = len(frac) == 3 and 1 <= len(whole) <= 3
             if sep == "," and not thousands_like:
-                raise BadValue(f"'{original}' is ambiguous: is the comma a decimal point?",
-                               f"write {whole}.{frac}{suffix} for a decimal, or {whole}{frac}{suffix} "
-                               "for a whole "
-                               "number (a dot for decimals, no thousands separator)")
-            if thousands_like and ((sep == "," and decimal_comma) or (sep == "." and decimal_comma)):
-                raise BadValue(f"'{original}' is ambiguous with {named or currency}: thousands or "
-                               "decimals?", f"write {whole}{frac}{suffix} or {whole}.{frac}{suffix} (a dot for "
-                               "decimals, no thousands separator)")
+                raise BadValue(
+                    f"'{original}' is ambiguous: is the comma a decimal point?",
+                    f"write {whole}.{frac}{suffix} for a decimal, or {whole}{frac}{suffix} "
+                    "for a whole "
+                    "number (a dot for decimals, no thousands separator)",
+                )
+            if thousands_like and (
+                (sep == "," and decimal_comma) or (sep == "." and decimal_comma)
+            ):
+                raise BadValue(
+                    f"'{original}' is ambiguous with {named or currency}: thousands or decimals?",
+                    f"write {whole}{frac}{suffix} or {whole}.{frac}{suffix} (a dot for "
+                    "decimals, no thousands separator)",
+                )
             number = whole + frac if sep == "," else whole + "." + frac
     else:
         number = s
@@ -140,14 +195,19 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
     except InvalidOperation as exc:  # pragma: no cover - the regex above rules this out
         raise BadValue(f"'{original}' is not an amount", how) from exc
     if amount > Decimal(10) ** 12:
-        raise BadValue(f"'{original}' is too large", "a deal's value must be below 1,000,000,000,000")
+        raise BadValue(
+            f"'{original}' is too large", "a deal's value must be below 1,000,000,000,000"
+        )
     return _tidy(amount), named
 
 
 def _grouped(s: str, sep: str) -> bool:
     groups = s.split(sep)
-    return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]) and all(
-        g.isdigit() for g in groups)
+    return (
+        1 <= len(groups[0]) <= 3
+        and all(len(g) == 3 for g in groups[1:])
+        and all(g.isdigit() for g in groups)
+    )
 
 
 def _tidy(d: Decimal) -> Decimal:

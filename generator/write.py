@@ -35,8 +35,9 @@ def _target(out: Path, rel: str) -> Path:
     path = out.joinpath(*pure.parts)
     # a symlinked folder inside the output could still lead out of it
     parent = path.parent
-    if parent != out and (parent.is_symlink() or out not in parent.resolve().parents
-                          and parent.resolve() != out):
+    if parent != out and (
+        parent.is_symlink() or out not in parent.resolve().parents and parent.resolve() != out
+    ):
         raise WriteError(f"refusing to write {rel!r}: outside the output folder")
     return path
 

@@ -10,11 +10,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from shared_data import shared_path
 
 from generator.build import build
 from generator.pipeline import load_repo
-
-from shared_data import shared_path
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -60,8 +59,17 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_sample_site_has_every_page(sample_site: Path) -> None:
-    for page in ("index.html", "board.html", "review.html", "problems.html", "metrics.html",
-                 "data/metrics.json", "data/deals.json", "assets/style.css", "assets/board.js"):
+    for page in (
+        "index.html",
+        "board.html",
+        "review.html",
+        "problems.html",
+        "metrics.html",
+        "data/metrics.json",
+        "data/deals.json",
+        "assets/style.css",
+        "assets/board.js",
+    ):
         assert (sample_site / page).is_file(), page
     loaded = load_repo(PROJECT)
     assert loaded.deals, "the sample pipeline has deals"
@@ -167,8 +175,16 @@ def test_output_is_the_same_when_built_twice(tmp_path: Path) -> None:
     shutil.copy(PROJECT / "dealbook.yaml", tmp_path / "dealbook.yaml")
     build(tmp_path, tmp_path / "a")
     build(tmp_path, tmp_path / "b")
-    a = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file()}
-    b = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*") if p.is_file()}
+    a = {
+        p.relative_to(tmp_path / "a"): p.read_bytes()
+        for p in (tmp_path / "a").rglob("*")
+        if p.is_file()
+    }
+    b = {
+        p.relative_to(tmp_path / "b"): p.read_bytes()
+        for p in (tmp_path / "b").rglob("*")
+        if p.is_file()
+    }
     assert a.keys() == b.keys()
     assert [k for k in a if a[k] != b[k]] == []
 

@@ -285,7 +285,9 @@ def test_duplicate_key_in_a_nested_mapping_is_an_error(tmp_path: Path) -> None:
     )
     result, problems, hints = check_one(tmp_path, text)
     assert isinstance(result, DealFile)
-    assert problems == ["deals/acme.md:8:3: error: stage_dates.qualified: duplicate key (first given on line 7)"]
+    assert problems == [
+        "deals/acme.md:8:3: error: stage_dates.qualified: duplicate key (first given on line 7)"
+    ]
     assert hints == ["keep one of the two; a key may appear only once"]
 
 
