@@ -12,13 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .formatting import day, money, month, percent, short_money
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from .metrics import Metrics
     from .model import Config
@@ -27,23 +26,30 @@ if TYPE_CHECKING:
 BLUE, SKY, ORANGE, VERMILION, GREY = "#0072B2", "#56B4E9", "#E69F00", "#D55E00", "#9A9A9A"
 INK, MUTED = "#333333", "#666666"
 WIDTH, HEIGHT = 6.4, 3.6  # inches; bbox_inches="tight" trims the margins
+EMPTY_HEIGHT = 2.0
+LABEL_SIZE = 10  # numbers on the bars
 MAX_BARS = 12  # beyond this a horizontal bar chart groups the rest as "Other"
 EMPTY = "No data yet"
-MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+UNSCHEDULED = "unscheduled"
+STAGE_VALUE = "Open pipeline by stage"
+FUNNEL = "Conversion by stage"
+FORECAST = "Weighted forecast by expected close"
+WON_BY_MONTH = "Won value and win rate by month"
+LOSS_REASONS = "Why deals were lost"
+BY_SOURCE = "Win rate by source"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 STYLE: dict[str, Any] = {
-    "svg.hashsalt": "dealbook",  # element ids from a fixed salt, not a random uuid
     "svg.fonttype": "none",  # text stays <text>: small files, the viewer's fonts
-    "svg.id": None,
     # DejaVu Sans ships with matplotlib, so text is measured the same on every machine;
     # the names after it are what a browser falls back to.
     "font.family": ["sans-serif"],
     "font.sans-serif": ["DejaVu Sans", "Helvetica", "Arial", "Liberation Sans"],
-    "font.size": 10,
-    "axes.titlesize": 11,
+    "font.size": 11,
+    "axes.titlesize": 12,
     "axes.titlelocation": "left",
     "axes.titlecolor": INK,
-    "axes.labelsize": 10,
+    "axes.labelsize": 11,
     "axes.labelcolor": INK,
     "axes.edgecolor": "#8A8A8A",
     "axes.spines.top": False,
@@ -61,7 +67,7 @@ STYLE: dict[str, Any] = {
     "text.parse_math": False,  # "$4.8k" is money, not mathtext
     "text.usetex": False,
     "legend.frameon": False,
-    "legend.fontsize": 9,
+    "legend.fontsize": 10,
     "hatch.color": "#FFFFFF",
     "hatch.linewidth": 1.2,
     "figure.dpi": 100,
@@ -84,8 +90,10 @@ class Chart:
 
 def render_charts(metrics: Metrics, config: Config) -> list[Chart]:
     ctx = _Context(metrics, config)
-    return [build(ctx) for build in (_stage_value, _funnel, _forecast, _won_by_month,
-                                      _loss_reasons, _by_source)]
+    return [
+        build(ctx)
+        for build in (_stage_value, _funnel, _forecast, _won_by_month, _loss_reasons, _by_source)
+    ]
 
 
 class _Context:
@@ -110,237 +118,301 @@ class _Context:
 
 
 def _stage_value(ctx: _Context) -> Chart:
-    title = "Open pipeline by stage"
     stages = ctx.figures.get("stages") or []
     names = [ctx.label(s["id"]) for s in stages]
     value = [Decimal(s["value"]) for s in stages]
     weighted = [Decimal(s["weighted_value"]) for s in stages]
-    rows = [[n, _count(s["count"]), ctx.money(v), ctx.money(w)]
-            for n, s, v, w in zip(names, stages, value, weighted, strict=True)]
-    columns = ["Stage", "Deals", "Open value", "Weighted value"]
-    total, total_w = sum(value, Decimal(0)), sum(weighted, Decimal(0))
-    count = sum(s["count"] for s in stages)
-    note = "" if not count or total else f"{_count(count)} open deals, none with a value yet"
+    total, count = sum(value, Decimal(0)), sum(s["count"] for s in stages)
+    rows = [
+        [n, _count(s["count"]), ctx.money(v), ctx.money(w)]
+        for n, s, v, w in zip(names, stages, value, weighted, strict=True)
+    ]
+    deals = f"{_count(count)} open {'deal' if count == 1 else 'deals'}"
+    note = f"{deals} without a value" if count and not total else ""
+    alt = (
+        f"Open deals are worth {ctx.money(total)} "
+        f"({ctx.money(sum(weighted, Decimal(0)))} weighted by probability): "
+        + _listing(f"{n} {ctx.money(v)}" for n, v in zip(names, value, strict=True))
+        if total
+        else note or "There are no open deals"
+    )
 
-    def draw(fig: Figure, ax: Axes) -> None:
-        y = list(range(len(names)))
-        bars = ax.barh([i - 0.2 for i in y], _floats(value), 0.38, color=BLUE,
-                       label="Open value")
-        wbars = ax.barh([i + 0.2 for i in y], _floats(weighted), 0.38, color=SKY,
-                        label="Weighted value (value × probability)")
-        ax.bar_label(bars, [ctx.short(v) for v in value], padding=3, fontsize=9)
-        ax.bar_label(wbars, [ctx.short(v) for v in weighted], padding=3, fontsize=9)
-        _category_axis(ax, "y", names)
+    def draw(ax: Axes) -> None:
+        y = range(len(names))
+        for shift, values, colour, label in (
+            (-0.2, value, BLUE, "Open value"),
+            (0.2, weighted, SKY, "Weighted value (value × probability)"),
+        ):
+            bars = ax.barh([i + shift for i in y], _floats(values), 0.38, color=colour, label=label)
+            ax.bar_label(bars, [ctx.short(v) for v in values], padding=3, fontsize=LABEL_SIZE)
+        _category_axis(ax, names)
         _money_axis(ax, "x", f"Value ({ctx.currency})", max(value + weighted))
-        _legend_on_top(ax, ncols=2)
+        _legend_on_top(ax)
 
-    svg = _render(title, draw, empty=not total, rows=len(names), per_row=0.55)
-    alt = (f"Open deals are worth {ctx.money(total)} ({ctx.money(total_w)} weighted by "
-           f"probability): " + _listing(f"{n} {ctx.money(v)}" for n, v in zip(names, value))
-           + "." if total else f"No open deal has a value yet. {note}".strip())
-    return Chart("stage-value", title, alt, svg, columns, rows, note)
+    svg = _render(
+        "stage-value",
+        STAGE_VALUE,
+        draw,
+        not total,
+        len(names),
+        0.55,
+        "No open deal has a value yet" if count else EMPTY,
+    )
+    columns = ["Stage", "Deals", "Open value", "Weighted value"]
+    return Chart("stage-value", STAGE_VALUE, alt + ".", svg, columns, rows, note)
 
 
 def _funnel(ctx: _Context) -> Chart:
-    title = "Conversion by stage"
     funnel = ctx.figures.get("funnel") or []
     names = [ctx.label(f["stage"]) for f in funnel]
     conv = [f["conversion"] for f in funnel]
-    leak = ctx.figures.get("leak_stage")
-    rows = [[n, _count(f["reached"]), _count(f["sitting"]), _count(f["advanced"]),
-             percent(f["conversion"])] for n, f in zip(names, funnel, strict=True)]
-    columns = ["Stage", "Reached", "Sitting", "Advanced", "Conversion"]
+    leak: str | None = ctx.figures.get("leak_stage")
+    rows = [
+        [n]
+        + [_count(f[k]) for k in ("reached", "sitting", "advanced")]
+        + [percent(f["conversion"])]
+        for n, f in zip(names, funnel, strict=True)
+    ]
     leak_row = next((f for f in funnel if f["stage"] == leak), None)
-    note = ""
+    note = alt_leak = ""
     if leak_row is not None:
-        note = (f"Leak stage: {ctx.label(leak)} (lowest conversion, "
-                f"{percent(leak_row['conversion'])})")
-
-    def draw(fig: Figure, ax: Axes) -> None:
-        y = [i for i, c in enumerate(conv) if c is not None]
-        rates = [float(conv[i]) * 100 for i in y]
-        colours = [VERMILION if funnel[i]["stage"] == leak else BLUE for i in y]
-        bars = ax.barh(y, rates, 0.6, color=colours)
-        labels = [percent(conv[i]) + ("  leak" if funnel[i]["stage"] == leak else "") for i in y]
-        ax.bar_label(bars, labels, padding=3, fontsize=9)
-        for i, c in enumerate(conv):
-            if c is None:  # nothing has left this stage yet: no bar, a dash
-                ax.text(1, i, "–", va="center", color=MUTED, fontsize=9)
-        _category_axis(ax, "y", names)
-        _percent_axis(ax, "x", "Deals that moved on (%)")
-
-    svg = _render(title, draw, empty=not any(c is not None for c in conv), rows=len(names),
-                  per_row=0.4)
+        name = ctx.label(leak_row["stage"])
+        note = f"Leak stage: {name} (lowest conversion, {percent(leak_row['conversion'])})"
+        alt_leak = f" {name} converts worst, so the pipeline leaks most there."
     shown = [f"{n} {percent(c)}" for n, c in zip(names, conv, strict=True) if c is not None]
-    alt = (f"Share of deals that moved on from each stage: {_listing(shown)}."
-           + (f" {ctx.label(leak)} converts worst, so the pipeline leaks most there."
-              if leak_row is not None else "") if shown else
-           "No deal has moved on from or closed out of any stage yet.")
-    return Chart("funnel", title, alt, svg, columns, rows, note)
+    alt = (
+        f"Share of deals that moved on from each stage: {_listing(shown)}.{alt_leak}"
+        if shown
+        else "No deal has moved on from or closed out of any stage yet."
+    )
+
+    def draw(ax: Axes) -> None:
+        y = [i for i, c in enumerate(conv) if c is not None]
+        is_leak = [funnel[i]["stage"] == leak for i in y]
+        rates = [float(conv[i]) * 100 for i in y]
+        ax.barh(y, rates, 0.6, color=[VERMILION if k else BLUE for k in is_leak])
+        _percent_axis(ax, "x", "Deals that moved on (%)")
+        labels = [
+            percent(conv[i]) + ("  leak" if k else "") for i, k in zip(y, is_leak, strict=True)
+        ]
+        _hbar_labels(ax, y, rates, labels)
+        for i in (i for i, c in enumerate(conv) if c is None):  # all still there: no bar
+            _hbar_labels(ax, [i], [0.0], ["–  (all still in this stage)"], colour=MUTED)
+        _category_axis(ax, names)
+
+    svg = _render("funnel", FUNNEL, draw, not shown, len(names), 0.4)
+    columns = ["Stage", "Reached", "Sitting", "Advanced", "Conversion"]
+    return Chart("funnel", FUNNEL, alt, svg, columns, rows, note)
 
 
 def _forecast(ctx: _Context) -> Chart:
-    title = "Weighted forecast by expected close"
     forecast: dict[str, Decimal] = ctx.figures.get("forecast") or {}
-    keys = _fill_months([k for k in forecast if k != "unscheduled"])
-    if "unscheduled" in forecast:
-        keys.append("unscheduled")
+    keys = _fill_months([k for k in forecast if k != UNSCHEDULED])
+    keys += [UNSCHEDULED] if UNSCHEDULED in forecast else []
     values = [Decimal(forecast.get(k, 0)) for k in keys]
-    shown = [month(k) if k != "unscheduled" else "Unscheduled" for k in keys]
+    shown = ["Unscheduled" if k == UNSCHEDULED else month(k) for k in keys]
     rows = [[s, ctx.money(v)] for s, v in zip(shown, values, strict=True)]
-    columns = ["Expected close", "Weighted value"]
-    as_of_month = str(ctx.figures.get("as_of", ""))[:7]
-    past = [k for k in keys if k != "unscheduled" and k < as_of_month and forecast.get(k)]
-    note = (f"Months before {month(as_of_month)} hold deals past their expected close"
-            if past else "")
+    total = sum(values, Decimal(0))
+    now = str(ctx.figures.get("as_of", ""))[:7]
+    past = any(k < now and forecast.get(k) for k in keys if k != UNSCHEDULED)
+    note = f"Months before {month(now)} hold deals past their expected close" if past else ""
+    alt = (
+        f"Open deals weighted by probability, {ctx.money(total)} in all, by expected close: "
+        + _listing(f"{s} {ctx.money(v)}" for s, v in zip(shown, values, strict=True) if v)
+        + "."
+        if total
+        else "No open deal has a weighted value yet."
+    )
 
-    def draw(fig: Figure, ax: Axes) -> None:
-        x = list(range(len(keys)))
-        colours = [GREY if k == "unscheduled" else BLUE for k in keys]
+    def draw(ax: Axes) -> None:
+        x = range(len(keys))
+        colours = [GREY if k == UNSCHEDULED else BLUE for k in keys]
         bars = ax.bar(x, _floats(values), 0.7, color=colours)
-        if keys[-1] == "unscheduled":
+        if keys[-1] == UNSCHEDULED:
             bars[-1].set_hatch("///")
         if len(keys) <= MAX_BARS:
-            ax.bar_label(bars, [ctx.short(v) if v else "" for v in values], padding=2,
-                         fontsize=9)
-        ax.set_xticks(x, _month_labels(keys))
-        ax.grid(axis="x", visible=False)
-        ax.tick_params(axis="x", length=0)
+            labels = [ctx.short(v) if v else "" for v in values]
+            ax.bar_label(bars, labels, padding=2, fontsize=LABEL_SIZE)
+        _month_axis(ax, keys, "Month of expected close")
         _money_axis(ax, "y", f"Weighted value ({ctx.currency})", max(values))
-        ax.set_xlabel("Month of expected close")
 
-    total = sum(values, Decimal(0))
-    svg = _render(title, draw, empty=not total)
-    alt = (f"Open deals weighted by probability, {ctx.money(total)} in all, by expected close: "
-           + _listing(f"{s} {ctx.money(v)}" for s, v in zip(shown, values) if v) + "."
-           if total else "No open deal has a weighted value yet.")
-    return Chart("forecast", title, alt, svg, columns, rows, note)
+    no_value = "No open deal has a value yet" if forecast else EMPTY
+    svg = _render("forecast", FORECAST, draw, not total, message=no_value)
+    return Chart("forecast", FORECAST, alt, svg, ["Expected close", "Weighted value"], rows, note)
 
 
 def _won_by_month(ctx: _Context) -> Chart:
-    title = "Won value and win rate by month"
     monthly = ctx.monthly
     keys = [r["month"] for r in monthly]
     won = [Decimal(r["won_value"]) for r in monthly]
     rates = [r["win_rate"] for r in monthly]
-    rows = [[month(r["month"]), _count(r["won_count"]), _count(r["lost_count"]),
-             ctx.money(r["won_value"]), percent(r["win_rate"])] for r in monthly]
-    columns = ["Month", "Won", "Lost", "Won value", "Win rate"]
+    rows = [
+        [
+            month(r["month"]),
+            _count(r["won_count"]),
+            _count(r["lost_count"]),
+            ctx.money(r["won_value"]),
+            percent(r["win_rate"]),
+        ]
+        for r in monthly
+    ]
+    won_count = sum(r["won_count"] for r in monthly)
+    closed = won_count + sum(r["lost_count"] for r in monthly)
+    alt = "No deal has closed in these months yet."
+    if closed:
+        best = max(monthly, key=lambda r: (r["won_value"], r["month"]))
+        alt = (
+            f"From {month(keys[0])} to {month(keys[-1])}, {_count(won_count)} of "
+            f"{_count(closed)} closed deals were won, worth {ctx.money(sum(won, Decimal(0)))}"
+            + (
+                f"; the best month was {month(best['month'])} ({ctx.money(best['won_value'])})."
+                if best["won_value"]
+                else "."
+            )
+        )
 
-    def draw(fig: Figure, ax: Axes) -> None:
-        x = list(range(len(keys)))
+    def draw(ax: Axes) -> None:
+        x = range(len(keys))
         ax.bar(x, _floats(won), 0.7, color=BLUE, label=f"Won value ({ctx.currency})")
-        ax.set_xticks(x, _month_labels(keys))
-        ax.grid(axis="x", visible=False)
-        ax.tick_params(axis="x", length=0)
+        _month_axis(ax, keys, "Month closed")
         _money_axis(ax, "y", f"Won value ({ctx.currency})", max(won))
         ax2 = ax.twinx()
         ax2.spines[["top", "right"]].set_visible(False)
         ax2.grid(False)
-        ax2.plot(x, [float(r) * 100 if r is not None else float("nan") for r in rates],
-                 color=ORANGE, marker="o", markersize=4, linewidth=1.8, label="Win rate (%)")
-        _percent_axis(ax2, "y", "Win rate (%)", grid=False)
-        handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-        _legend_on_top(ax, ncols=2, handles=handles)
+        # a month without closed deals has no rate: the line joins the months around it
+        rated = [(i, float(r) * 100) for i, r in enumerate(rates) if r is not None]
+        ax2.plot(
+            *zip(*rated, strict=True),
+            color=ORANGE,
+            marker="o",
+            markersize=4,
+            linewidth=1.6,
+            label="Win rate (%)",
+        )
+        _percent_axis(ax2, "y", "Win rate (%)")
+        _legend_on_top(ax, ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0])
 
-    closed = sum(r["won_count"] + r["lost_count"] for r in monthly)
-    svg = _render(title, draw, empty=not closed)
-    won_count = sum(r["won_count"] for r in monthly)
-    alt = (f"From {month(keys[0])} to {month(keys[-1])}, {_count(won_count)} of "
-           f"{_count(closed)} closed deals were won, worth {ctx.money(sum(won, Decimal(0)))}; "
-           f"the best month was {_best_month(monthly, ctx)}." if closed else
-           "No deal has closed in these months yet.")
-    return Chart("won-by-month", title, alt, svg, columns, rows)
+    svg = _render("won-by-month", WON_BY_MONTH, draw, not closed)
+    columns = ["Month", "Won", "Lost", "Won value", "Win rate"]
+    return Chart("won-by-month", WON_BY_MONTH, alt, svg, columns, rows)
 
 
 def _loss_reasons(ctx: _Context) -> Chart:
-    title = "Why deals were lost"
     reasons: dict[str, int] = ctx.figures.get("loss_reasons") or {}
     ordered = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-    total = sum(reasons.values())
     names = [r or "(no reason given)" for r, _ in ordered]
     counts = [n for _, n in ordered]
-    rows = [[r, _count(n), percent(Decimal(n) / total)] for r, n in zip(names, counts)]
+    total = sum(counts)
+    rows = [[r, _count(n), percent(Decimal(n) / total)] for r, n in zip(names, counts, strict=True)]
+    alt = (
+        f"Deals lost in the period by reason, {_count(total)} in all: "
+        + _listing(f"{r} {_count(n)}" for r, n in zip(names, counts, strict=True))
+        + "."
+        if total
+        else "No deal was lost in the period."
+    )
+    bar_names, bar_counts = _top(names, counts, "reasons")
+
+    def draw(ax: Axes) -> None:
+        bars = ax.barh(range(len(bar_names)), bar_counts, 0.6, color=BLUE)
+        ax.bar_label(bars, [_count(n) for n in bar_counts], padding=3, fontsize=LABEL_SIZE)
+        _category_axis(ax, bar_names)
+        _count_axis(ax, "Lost deals", max(bar_counts))
+
+    svg = _render("loss-reasons", LOSS_REASONS, draw, not total, len(bar_names), 0.34)
     columns = ["Reason", "Lost deals", "Share"]
-    note = f"Deals lost {ctx.period}"
-    bars_names, bars_counts = _top(names, counts, "reasons")
-
-    def draw(fig: Figure, ax: Axes) -> None:
-        bars = ax.barh(range(len(bars_names)), bars_counts, 0.6, color=BLUE)
-        ax.bar_label(bars, [_count(n) for n in bars_counts], padding=3, fontsize=9)
-        _category_axis(ax, "y", bars_names)
-        _count_axis(ax, "x", "Lost deals", max(bars_counts))
-
-    svg = _render(title, draw, empty=not total, rows=len(bars_names), per_row=0.34)
-    alt = (f"{_count(total)} deals lost in the period, by reason: "
-           + _listing(f"{r} {n}" for r, n in zip(names, counts)) + "."
-           if total else "No deal was lost in the period.")
-    return Chart("loss-reasons", title, alt, svg, columns, rows, note)
+    return Chart("loss-reasons", LOSS_REASONS, alt, svg, columns, rows, f"Deals lost {ctx.period}")
 
 
 def _by_source(ctx: _Context) -> Chart:
-    title = "Win rate by source"
     sources: dict[str, dict[str, Any]] = ctx.figures.get("by_source") or {}
 
     def closed(g: dict[str, Any]) -> int:
         return int(g["won_count"]) + int(g["lost_count"])
 
-    rated = sorted((kv for kv in sources.items() if closed(kv[1])),
-                   key=lambda kv: (-kv[1]["win_rate"], -closed(kv[1]), kv[0]))
+    def ratio(g: dict[str, Any]) -> str:
+        return f"{g['won_count']:,}/{closed(g):,}"
+
+    rated = sorted(
+        ((k, g) for k, g in sources.items() if closed(g)),
+        key=lambda kv: (-kv[1]["win_rate"], -closed(kv[1]), kv[0]),
+    )
     unrated = sorted(k for k, g in sources.items() if not closed(g))
-    rows = [[k, _count(g["won_count"]), _count(g["lost_count"]), percent(g["win_rate"]),
-             ctx.money(g["won_value"])] for k, g in rated]
-    rows += [[k, "0", "0", "–", ctx.money(sources[k]["won_value"])] for k in unrated]
-    columns = ["Source", "Won", "Lost", "Win rate", "Won value"]
+    rows = [
+        [
+            k,
+            _count(g["won_count"]),
+            _count(g["lost_count"]),
+            percent(g["win_rate"]),
+            ctx.money(g["won_value"]),
+        ]
+        for k, g in rated + [(k, sources[k]) for k in unrated]
+    ]
     notes = [f"Deals closed {ctx.period}"]
     charted = rated
     if len(rated) > MAX_BARS:
         keep = {k for k, _ in sorted(rated, key=lambda kv: (-closed(kv[1]), kv[0]))[:MAX_BARS]}
         charted = [kv for kv in rated if kv[0] in keep]
-        notes.append(f"chart shows the {MAX_BARS} sources with most closed deals")
+        notes.append(f"the chart shows the {MAX_BARS} sources with most closed deals")
     if unrated:
         notes.append("no closed deals yet: " + ", ".join(unrated))
-    note = "; ".join(notes)
+    alt = (
+        "Share of closed deals won, by where the deal came from: "
+        + _listing(f"{k} {percent(g['win_rate'])} ({ratio(g)} won)" for k, g in rated)
+        + "."
+        if rated
+        else "No deal from any source has closed in the period yet."
+    )
 
-    def draw(fig: Figure, ax: Axes) -> None:
+    def draw(ax: Axes) -> None:
+        y = list(range(len(charted)))
         rates = [float(g["win_rate"]) * 100 for _, g in charted]
-        bars = ax.barh(range(len(charted)), rates, 0.6, color=BLUE)
-        labels = [f"{percent(g['win_rate'])}  ({g['won_count']:,}/{closed(g):,} won)"
-                  for _, g in charted]
-        ax.bar_label(bars, labels, padding=3, fontsize=9)
-        _category_axis(ax, "y", [k for k, _ in charted])
-        _percent_axis(ax, "x", "Win rate (%)", room=1.3)
+        ax.barh(y, rates, 0.6, color=BLUE)
+        _category_axis(ax, [k for k, _ in charted])
+        _percent_axis(ax, "x", "Win rate (%)")
+        labels = [f"{percent(g['win_rate'])}  ({ratio(g)} won)" for _, g in charted]
+        _hbar_labels(ax, y, rates, labels)
 
-    svg = _render(title, draw, empty=not charted, rows=len(charted), per_row=0.34)
-    alt = ("Share of closed deals won, by where the deal came from: "
-           + _listing(f"{k} {percent(g['win_rate'])} ({g['won_count']:,} of {closed(g):,})"
-                      for k, g in rated) + "."
-           if rated else "No deal from any source has closed in the period yet.")
-    return Chart("win-rate-by-source", title, alt, svg, columns, rows, note)
+    svg = _render("win-rate-by-source", BY_SOURCE, draw, not charted, len(charted), 0.34)
+    columns = ["Source", "Won", "Lost", "Win rate", "Won value"]
+    return Chart("win-rate-by-source", BY_SOURCE, alt, svg, columns, rows, "; ".join(notes))
 
 
 # -- drawing helpers ---------------------------------------------------------------------------
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def _style(name: str) -> Iterator[None]:
     import matplotlib as mpl
     import matplotlib.style
 
+    # Ids come from a fixed salt instead of a random uuid, one per chart so that charts
+    # inlined in the same page never share an id.
+    rc = {**STYLE, "svg.hashsalt": f"dealbook-{name}"}
     # "default" first, so a user's matplotlibrc cannot change the output.
-    with matplotlib.style.context("default"), mpl.rc_context(STYLE):
+    with matplotlib.style.context("default"), mpl.rc_context(cast(Any, rc)):
         yield
 
 
-def _render(title: str, draw: Callable[[Figure, Axes], None], empty: bool,
-            rows: int = 0, per_row: float = 0.0) -> bytes:
-    """One figure, drawn by `draw` (or the empty state), saved as reproducible SVG."""
+def _render(
+    name: str,
+    title: str,
+    draw: Callable[[Axes], None],
+    empty: bool,
+    rows: int = 0,
+    per_row: float = 0.0,
+    message: str = EMPTY,
+) -> bytes:
+    """One figure drawn by `draw` (or the empty state), saved as reproducible SVG; horizontal
+    bar charts pass their number of rows so that many bars make a taller figure."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    height = HEIGHT if empty else max(HEIGHT, 1.3 + per_row * rows)
-    with _style():
-        fig = Figure(figsize=(WIDTH, height), layout="constrained")
+    with _style(name):
+        fig = Figure(
+            figsize=(WIDTH, EMPTY_HEIGHT if empty else max(HEIGHT, 1.3 + per_row * rows)),
+            layout="constrained",
+        )
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         if empty:
@@ -348,53 +420,80 @@ def _render(title: str, draw: Callable[[Figure, Axes], None], empty: bool,
             ax.set_yticks([])
             ax.grid(False)
             ax.spines[:].set_visible(False)
-            ax.text(0.5, 0.5, EMPTY, transform=ax.transAxes, ha="center", va="center",
-                    fontsize=12, color=MUTED)
+            ax.text(
+                0.5,
+                0.5,
+                message,
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=12,
+                color=MUTED,
+            )
         else:
-            draw(fig, ax)
+            draw(ax)
         ax.set_title(title, pad=24 if ax.get_legend() else 8, fontweight="bold")
         buf = io.BytesIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.08,
-                    metadata={"Title": title, "Date": None, "Creator": None})
+        # Date None: no timestamp; Creator None: no matplotlib version in the file either
+        fig.savefig(
+            buf,
+            format="svg",
+            bbox_inches="tight",
+            pad_inches=0.08,
+            metadata={"Title": title, "Date": None, "Creator": None},
+        )
     return buf.getvalue()
 
 
-def _category_axis(ax: Axes, axis: str, names: Sequence[str]) -> None:
-    """Category labels on the y axis, first on top, long names wrapped."""
+def _category_axis(ax: Axes, names: Sequence[str]) -> None:
+    """Category labels on the y axis, first on top, long names wrapped; one or two bars
+    keep the thickness they would have among four rather than filling the plot."""
     ax.set_yticks(range(len(names)), [_wrap(n) for n in names])
-    ax.set_ylim(len(names) - 0.5, -0.5)
+    pad = max(0, 4 - len(names)) / 2
+    ax.set_ylim(len(names) - 0.5 + pad, -0.5 - pad)
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0)
 
 
+def _month_axis(ax: Axes, keys: Sequence[str], label: str) -> None:
+    ax.set_xticks(range(len(keys)), _month_labels(keys))
+    ax.grid(axis="x", visible=False)
+    ax.tick_params(axis="x", length=0)
+    ax.set_xlabel(label)
+
+
 def _money_axis(ax: Axes, axis: str, label: str, top: Decimal) -> None:
+    """Ticks as 0 / 10k / 1.5M (the currency is in the axis label); room above the top bar
+    for its label."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))
     target.set_major_formatter(FuncFormatter(lambda v, _: short_money(round(v, 6))))
-    limit = (0, float(top) * (1.2 if axis == "x" else 1.12) or 1)
-    ax.set_xlim(*limit) if axis == "x" else ax.set_ylim(*limit)
-    ax.set_xlabel(label) if axis == "x" else ax.set_ylabel(label)
+    if axis == "x":
+        ax.set_xlim(0, float(top) * 1.2 or 1)
+        ax.set_xlabel(label)
+    else:
+        ax.set_ylim(0, float(top) * 1.12 or 1)
+        ax.set_ylabel(label)
 
 
-def _percent_axis(ax: Axes, axis: str, label: str, grid: bool = True,
-                  room: float = 1.18) -> None:
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
+def _percent_axis(ax: Axes, axis: str, label: str) -> None:
+    from matplotlib.ticker import FuncFormatter
 
     target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_locator(MultipleLocator(25))
     target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
     if axis == "x":  # room on the right for the bar labels; ticks stop at 100 %
-        ax.set_xlim(0, 100 * room)
+        ax.set_xlim(0, 118)
         ax.set_xticks([0, 25, 50, 75, 100])
         ax.set_xlabel(label)
     else:
         ax.set_ylim(0, 105)
+        ax.set_yticks([0, 25, 50, 75, 100])
         ax.set_ylabel(label)
 
 
-def _count_axis(ax: Axes, axis: str, label: str, top: int) -> None:
+def _count_axis(ax: Axes, label: str, top: int) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
@@ -403,25 +502,57 @@ def _count_axis(ax: Axes, axis: str, label: str, top: int) -> None:
     ax.set_xlabel(label)
 
 
-def _legend_on_top(ax: Axes, ncols: int, handles: list[Any] | None = None) -> None:
+def _hbar_labels(
+    ax: Axes, y: Sequence[int], values: Sequence[float], labels: Sequence[str], colour: str = INK
+) -> None:
+    """A label at the end of each bar, inside it (white) when it would not fit outside."""
+    right = ax.get_xlim()[1]
+    for yi, v, text in zip(y, values, labels, strict=True):
+        inside = v > 0.62 * right
+        ax.annotate(
+            text,
+            (v, yi),
+            xytext=(-4 if inside else 3, 0),
+            textcoords="offset points",
+            ha="right" if inside else "left",
+            va="center",
+            fontsize=LABEL_SIZE,
+            color="white" if inside else colour,
+        )
+
+
+def _legend_on_top(ax: Axes, handles: list[Any] | None = None) -> None:
+    """Between the title and the plot, where it cannot cover a bar."""
     kwargs: dict[str, Any] = {"handles": handles} if handles else {}
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=ncols, borderaxespad=0.2,
-              handlelength=1.2, columnspacing=1.2, **kwargs)
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=2,
+        borderaxespad=0.2,
+        handlelength=1.2,
+        columnspacing=1.2,
+        **kwargs,
+    )
 
 
 def _month_labels(keys: Sequence[str]) -> list[str]:
-    """'Nov' under each bar, the year under the first month and every January; with many
-    months only every n-th is labelled so the labels never touch."""
-    step = 1 if len(keys) <= 16 else -(-len(keys) // 12)
-    labels, year = [], ""
-    for i, k in enumerate(keys):
-        if k == "unscheduled":
-            labels.append("No\ndate")
-        elif i % step:
-            labels.append("")
-        else:
-            labels.append(MONTHS[int(k[5:]) - 1] + (f"\n{k[:4]}" if k[:4] != year else ""))
-            year = k[:4]
+    """'Nov' under each bar and the year under the first month of each year; past 12 bars
+    only every n-th month is labelled so the labels never crowd."""
+    months = [k for k in keys if k != "unscheduled"]
+    step = 1 if len(keys) <= 12 else -(-len(keys) // 12)
+    shown = list(range(0, len(months), step))
+    labels = [""] * len(months)
+    year = ""
+    for n, i in enumerate(shown):
+        k = months[i]
+        # the first label leaves the year to a January right after it: "Dec  Jan 2026"
+        next_new_year = n + 1 < len(shown) and months[shown[n + 1]][:4] != k[:4]
+        labels[i] = MONTHS[int(k[5:]) - 1]
+        if k[:4] != year and not (n == 0 and next_new_year):
+            labels[i] += f"\n{k[:4]}"
+        year = k[:4]
+    if len(months) < len(keys):
+        labels.append("Unscheduled" if len(keys) <= 8 else "No\ndate")
     return labels
 
 
@@ -446,14 +577,16 @@ def _top(names: list[str], counts: list[int], what: str) -> tuple[list[str], lis
     if len(names) <= MAX_BARS:
         return names, counts
     rest = len(names) - MAX_BARS + 1
-    return ([*names[:MAX_BARS - 1], f"Other ({rest} {what})"],
-            [*counts[:MAX_BARS - 1], sum(counts[MAX_BARS - 1:])])
+    return (
+        [*names[: MAX_BARS - 1], f"Other ({rest} {what})"],
+        [*counts[: MAX_BARS - 1], sum(counts[MAX_BARS - 1 :])],
+    )
 
 
 # -- text helpers ------------------------------------------------------------------------------
 
 
-def _wrap(text: str, width: int = 18) -> str:
+def _wrap(text: str, width: int = 22) -> str:
     return "\n".join(textwrap.wrap(text, width, max_lines=2, placeholder="…")) or text
 
 
@@ -470,8 +603,3 @@ def _listing(items: Any, limit: int = 6) -> str:
     if len(items) > limit:
         return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
     return ", ".join(items)
-
-
-def _best_month(monthly: list[dict[str, Any]], ctx: _Context) -> str:
-    best = max(monthly, key=lambda r: (r["won_value"], r["month"]))
-    return f"{month(best['month'])} ({ctx.money(best['won_value'])} won)"

@@ -306,6 +306,16 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
                     f"'{mnode.text}' is not a milestone",
                     "use 'qualified' or 'proposal'",
                 )
+        if milestone and outcome:
+            mnode = fields["milestone"][1]
+            src.error(
+                mnode.line,
+                mnode.col,
+                "stages.milestone",
+                f"the {outcome} stage cannot be a milestone",
+                "put 'milestone: qualified' or 'milestone: proposal' on an open stage",
+            )
+            milestone, ok = None, False
         probability = Decimal(1) if outcome == "won" else Decimal(0)
         if outcome is None:
             probability = Decimal(0)

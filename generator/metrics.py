@@ -329,7 +329,7 @@ def _monthly(
     or the whole period when it is longer."""
     first = min(period.start, date(as_of.year - 1, as_of.month, 1) + timedelta(days=31))
     first = first.replace(day=1)
-    last = max(period.end, as_of) if period.end <= as_of else as_of
+    last = as_of
     months: list[dict[str, Any]] = []
     y, m = first.year, first.month
     while (y, m) <= (last.year, last.month):
