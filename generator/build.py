@@ -1,6 +1,8 @@
 """The orchestrator: load -> validate -> metrics -> charts -> render -> write.
 
-Returns a BuildResult (plain values) for the CLI to report; it prints nothing itself.
+A Builder keeps what it may reuse between builds of the same folder (files read, pages
+rendered, charts drawn, bytes written), so `watch` redoes only what a change touched. A
+single `build()` is a Builder used once; both give the same bytes.
 """
 
 from __future__ import annotations
@@ -9,15 +11,16 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from .charts import render_charts
+from .charts import Chart, render_charts
 from .metrics import compute
 from .model import Problem
-from .pipeline import Loaded, load_repo
-from .render import Renderer, SiteInput
+from .pipeline import FileCache, Loaded, load_repo
+from .render import BUILTIN_TEMPLATES, Memo, Renderer, SiteInput, deal_url, environment
 from .write import WriteResult, write_site
 
-ASSETS = Path(__file__).resolve().parent.parent / "templates" / "assets"
+ASSETS = BUILTIN_TEMPLATES / "assets"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class BuildResult:
     pages: int
     written: WriteResult
     seconds: float
+    rendered: int  # pages rendered this time (the rest were reused)
 
     @property
     def problems(self) -> list[Problem]:
@@ -44,18 +48,104 @@ def assets(root: Path) -> list[tuple[str, bytes]]:
     return sorted(found.items())
 
 
+def _templates_key(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every template and asset file with its size and time: a change to any of them means
+    no rendered page can be trusted."""
+    key = []
+    for folder in (BUILTIN_TEMPLATES, root / "templates"):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    st = path.stat()
+                    key.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(key)
+
+
+class Builder:
+    def __init__(self, root: Path, out: Path | None = None, as_of: date | None = None) -> None:
+        self.root = root
+        self.out = out or root / "site"
+        self.as_of = as_of
+        self.files = FileCache()
+        self.charts: dict[str, tuple[Any, Chart]] = {}
+        self.pages: dict[str, tuple[dict[str, Any], bytes]] = {}  # out -> (context, bytes)
+        self.memo = Memo()
+        self.templates: object = None
+        self.env = environment(root)
+        self.written: dict[str, bytes] | None = None  # what the last build left in `out`
+        self.facts: dict[str, Any] = {}  # deal id -> (Deal, DealFacts) for `facts_day`
+        self.facts_day: date | None = None
+        self.deal_inputs: dict[str, Any] = {}  # deal page -> what it showed last time
+
+    def _forget_rendering(self) -> None:
+        self.pages.clear()
+        self.deal_inputs.clear()
+        self.memo = Memo()
+        self.env = environment(self.root)
+
+    def build(self) -> BuildResult:
+        started = time.perf_counter()
+        templates = _templates_key(self.root)
+        if templates != self.templates:
+            self.templates = templates
+            self._forget_rendering()
+        loaded = load_repo(self.root, self.files)
+        config = loaded.config
+        day = self.as_of or config.as_of or date.today()
+        if day != self.facts_day:
+            self.facts, self.facts_day = {}, day
+        metrics = compute(loaded.deals, config, day, len(loaded.invalid), self.facts)
+        charts = render_charts(metrics, config, self.charts)
+        site = SiteInput(
+            config, loaded.deals, loaded.invalid, loaded.problems, metrics, charts, loaded.files
+        )
+        renderer = Renderer(site, self.root, self.env, self.memo)
+        files: list[tuple[str, bytes]] = []
+        pages: dict[str, tuple[dict[str, Any], bytes]] = {}
+        rendered = 0
+        for page in renderer.pages():
+            previous = self.pages.get(page.out)
+            if previous is not None and previous[0] == page.context:
+                data = previous[1]
+            else:
+                data = renderer.render(page)
+                rendered += 1
+            pages[page.out] = (page.context, data)
+            files.append((page.out, data))
+        # A deal's page is looked at only if its deal, facts, problems or layout changed:
+        # with thousands of deals, even building each page's context would cost too much.
+        deal_inputs: dict[str, Any] = {}
+        for d in loaded.deals:
+            out = deal_url(d.id)
+            inputs = renderer.deal_inputs(d)
+            before = self.deal_inputs.get(out)
+            if (
+                before is not None
+                and before[0] is inputs[0]
+                and before[1:] == inputs[1:]
+                and out in self.pages
+            ):
+                data = self.pages[out][1]
+            else:
+                data = renderer.render(renderer.deal_page(d))
+                rendered += 1
+            deal_inputs[out] = inputs
+            pages[out] = ({}, data)
+            files.append((out, data))
+        self.pages, self.deal_inputs = pages, deal_inputs
+        files += [(f"charts/{c.name}.svg", c.svg) for c in charts]
+        files += renderer.data_files() + assets(self.root)
+        written = write_site(self.out, files, self.written)
+        self.written = dict(files)
+        return BuildResult(
+            loaded,
+            self.out,
+            len(pages),
+            written,
+            time.perf_counter() - started,
+            rendered,
+        )
+
+
 def build(root: Path, out: Path | None = None, as_of: date | None = None) -> BuildResult:
-    started = time.perf_counter()
-    loaded = load_repo(root)
-    config = loaded.config
-    day = as_of or config.as_of or date.today()
-    metrics = compute(loaded.deals, config, day, len(loaded.invalid))
-    charts = render_charts(metrics, config)
-    site = SiteInput(
-        config, loaded.deals, loaded.invalid, loaded.problems, metrics, charts, loaded.files
-    )
-    files = Renderer(site, root).all_pages() + assets(root)
-    target = out or root / "site"
-    written = write_site(target, files)
-    pages = sum(1 for name, _ in files if name.endswith(".html"))
-    return BuildResult(loaded, target, pages, written, time.perf_counter() - started)
+    return Builder(root, out, as_of).build()

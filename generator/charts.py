@@ -88,12 +88,23 @@ class Chart:
     note: str = ""
 
 
-def render_charts(metrics: Metrics, config: Config) -> list[Chart]:
+def render_charts(
+    metrics: Metrics, config: Config, memo: dict[str, tuple[Any, Chart]] | None = None
+) -> list[Chart]:
+    """The six charts in page order. With `memo` (kept by the caller between builds), a chart
+    whose inputs are unchanged is reused instead of drawn again: drawing is the slow part."""
     ctx = _Context(metrics, config)
-    return [
-        build(ctx)
-        for build in (_stage_value, _funnel, _forecast, _won_by_month, _loss_reasons, _by_source)
-    ]
+    charts = []
+    for name, build, inputs in _CHARTS:
+        key = (inputs(ctx), ctx.currency, tuple(sorted(ctx.labels.items())))
+        if memo is not None and name in memo and memo[name][0] == key:
+            charts.append(memo[name][1])
+            continue
+        chart = build(ctx)
+        if memo is not None:
+            memo[name] = (key, chart)
+        charts.append(chart)
+    return charts
 
 
 class _Context:
@@ -379,6 +390,17 @@ def _by_source(ctx: _Context) -> Chart:
 
 
 # -- drawing helpers ---------------------------------------------------------------------------
+
+
+# Each chart with exactly the figures it reads: equal inputs give an equal chart.
+_CHARTS: tuple[tuple[str, Callable[[_Context], Chart], Callable[[_Context], Any]], ...] = (
+    ("stage-value", _stage_value, lambda c: c.figures.get("stages")),
+    ("funnel", _funnel, lambda c: (c.figures.get("funnel"), c.figures.get("leak_stage"))),
+    ("forecast", _forecast, lambda c: (c.figures.get("forecast"), str(c.figures.get("as_of")))),
+    ("won-by-month", _won_by_month, lambda c: c.monthly),
+    ("loss-reasons", _loss_reasons, lambda c: (c.figures.get("loss_reasons"), c.period)),
+    ("win-rate-by-source", _by_source, lambda c: (c.figures.get("by_source"), c.period)),
+)
 
 
 @contextmanager

@@ -82,13 +82,29 @@ def is_deal_name(name: str) -> bool:
 
 def find_deal_files(deals_dir: Path) -> list[Path]:
     """Every deal file under deals_dir, sorted by id so output order never depends on the disk."""
-    found: list[Path] = []
-    if not deals_dir.is_dir():
-        return found
-    for dirpath, dirnames, filenames in os.walk(deals_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-        found.extend(Path(dirpath) / n for n in filenames if is_deal_name(n))
-    return sorted(found, key=lambda p: p.relative_to(deals_dir).as_posix())
+    return [deals_dir / rel for rel in deal_paths(deals_dir)]
+
+
+def deal_paths(deals_dir: Path) -> list[str]:
+    """The relative paths (with /) of every deal file under deals_dir, sorted."""
+    found: list[str] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if not name.startswith((".", "_")):
+                    walk(entry.path, f"{prefix}{name}/")
+            elif is_deal_name(name) and entry.is_file():
+                found.append(prefix + name)
+
+    if deals_dir.is_dir():
+        walk(str(deals_dir), "")
+    return sorted(found)
 
 
 def decode(data: bytes, src: SourceFile) -> str | None:

@@ -161,10 +161,27 @@ def _mean(values: list[int] | list[Decimal]) -> Decimal | None:
     return None if not values else Decimal(sum(values)) / len(values)
 
 
-def compute(deals: list[Deal], config: Config, as_of: date, invalid: int = 0) -> Metrics:
+def compute(
+    deals: list[Deal],
+    config: Config,
+    as_of: date,
+    invalid: int = 0,
+    known: dict[str, tuple[Deal, DealFacts]] | None = None,
+) -> Metrics:
+    """All the figures. `known` (kept by the caller for the same config and as-of date)
+    holds facts already worked out for the very same Deal objects, to skip them."""
     pipe = Pipeline(config)
     period = resolve_period(config, as_of, deals)
-    facts = {d.id: deal_facts(d, pipe, as_of) for d in deals}
+    facts: dict[str, DealFacts] = {}
+    for d in deals:
+        seen = known.get(d.id) if known is not None else None
+        if seen is not None and seen[0] is d:
+            facts[d.id] = seen[1]
+        else:
+            facts[d.id] = deal_facts(d, pipe, as_of)
+            if known is not None:
+                known[d.id] = (d, facts[d.id])
+    reach = {d.id: pipe.index[facts[d.id].furthest] for d in deals}  # furthest(d) as an index
     open_deals = [d for d in deals if pipe.outcome(d) is None]
     won_p = [d for d in deals if pipe.outcome(d) == "won" and period.contains(d.closed)]
     lost_p = [d for d in deals if pipe.outcome(d) == "lost" and period.contains(d.closed)]
@@ -214,9 +231,7 @@ def compute(deals: list[Deal], config: Config, as_of: date, invalid: int = 0) ->
             return None
         i = pipe.index[stage.id]
         return [
-            d
-            for d in deals
-            if pipe.furthest(d) >= i and period.contains(facts[d.id].entered[stage.id])
+            d for d in deals if reach[d.id] >= i and period.contains(facts[d.id].entered[stage.id])
         ]
 
     qualified = milestone_deals("qualified")
@@ -267,10 +282,10 @@ def compute(deals: list[Deal], config: Config, as_of: date, invalid: int = 0) ->
 
     funnel = []
     for i, s in enumerate(pipe.open):
-        reached = sum(1 for d in deals if pipe.furthest(d) >= i)
+        reached = sum(1 for d in deals if reach[d.id] >= i)
         sitting = sum(1 for d in open_deals if d.stage == s.id)
         if i + 1 < len(pipe.open):
-            advanced = sum(1 for d in deals if pipe.furthest(d) >= i + 1)
+            advanced = sum(1 for d in deals if reach[d.id] >= i + 1)
         else:
             advanced = sum(1 for d in deals if pipe.outcome(d) == "won")
         funnel.append(

@@ -6,11 +6,12 @@ This is the load -> validate half of a build, shared by `check` (which stops her
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import config as config_mod
-from .load import find_deal_files, read_config, read_deal
+from .load import deal_paths, read_config, read_deal
 from .model import Config, Deal, DealFile, Problem
 from .validate import check_deal, sort_problems
 
@@ -39,7 +40,27 @@ class Loaded:
         return any(p.is_error and p.path == CONFIG_NAME for p in self.problems)
 
 
-def load_repo(root: Path) -> Loaded:
+class FileCache:
+    """What was read from each deal file, kept between builds (by `watch`) so that only the
+    files whose size or modification time changed are read and checked again. Anything the
+    checks depend on besides the file (the config) empties it."""
+
+    def __init__(self) -> None:
+        self.config_key: object = None
+        self.entries: dict[str, tuple[tuple[int, int, int], list[Problem], Deal | DealFile]] = {}
+
+    def for_config(self, key: object) -> None:
+        if key != self.config_key:
+            self.config_key = key
+            self.entries.clear()
+
+
+def _signature(path: str) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def load_repo(root: Path, cache: FileCache | None = None) -> Loaded:
     csrc = read_config(root / CONFIG_NAME, CONFIG_NAME)
     config = (
         config_mod.read_config(csrc)
@@ -47,18 +68,37 @@ def load_repo(root: Path) -> Loaded:
         else config_mod.read_config(type(csrc)(CONFIG_NAME))
     )
     problems = list(csrc.problems)
+    if cache is not None:
+        cache.for_config(config)
     deals: list[Deal] = []
     invalid: list[DealFile] = []
     deals_dir = root / DEALS_DIR
-    files = find_deal_files(deals_dir)
-    for path in files:
-        rel = path.relative_to(deals_dir).as_posix()
-        shown = f"{DEALS_DIR}/{rel}"
-        src = read_deal(path, shown)
-        result = check_deal(src, rel, config, shown)
-        problems.extend(src.problems)
+    files = deal_paths(deals_dir)
+    base = str(deals_dir) + os.sep
+    seen: set[str] = set()
+    for rel in files:
+        seen.add(rel)
+        path = base + rel
+        try:
+            sig = _signature(path)
+        except OSError:  # deleted between listing and reading
+            sig = (0, 0, 0)
+        entry = cache.entries.get(rel) if cache is not None else None
+        if entry is not None and entry[0] == sig:
+            file_problems, result = entry[1], entry[2]
+        else:
+            shown = f"{DEALS_DIR}/{rel}"
+            src = read_deal(Path(path), shown)
+            result = check_deal(src, rel, config, shown)
+            file_problems = src.problems
+            if cache is not None:
+                cache.entries[rel] = (sig, file_problems, result)
+        problems.extend(file_problems)
         if isinstance(result, Deal):
             deals.append(result)
         else:
             invalid.append(result)
+    if cache is not None:
+        for rel in set(cache.entries) - seen:
+            del cache.entries[rel]
     return Loaded(config, deals, invalid, sort_problems(problems), len(files))

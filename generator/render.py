@@ -17,14 +17,22 @@ from typing import Any
 import jinja2
 import markdown
 import nh3
+from markupsafe import Markup
 
 from . import formatting as fmt
 from .charts import Chart
 from .definitions import BY_KEY, DEFINITIONS
-from .metrics import FLAGS, Metrics, to_json
+from .metrics import FLAGS, DealFacts, Metrics, to_json
 from .model import Config, Deal, DealFile, Problem
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+NAV = (
+    ("index.html", "Dashboard", "index"),
+    ("board.html", "Board", "board"),
+    ("review.html", "Weekly review", "review"),
+    ("problems.html", "Problems", "problems"),
+    ("metrics.html", "How we count", "metrics"),
+)
 ALERT_LIMIT = 10  # deals listed under each dashboard alert
 BOARD_LIMIT = 60  # cards per board column; the stage's own page lists every deal
 LIST_LIMIT = 100  # deals listed in each section of the weekly review
@@ -134,48 +142,72 @@ def _root_prefix(page: str) -> str:
     return "../" * page.count("/")
 
 
+@dataclass
+class Page:
+    """One page to write: its path in the site, its template and everything it shows.
+
+    Two pages with equal contexts render to the same bytes, which is what lets a rebuild
+    reuse the bytes of every page whose context did not change."""
+
+    out: str
+    template: str
+    context: dict[str, Any]
+
+
+class Memo:
+    """What a Renderer may reuse from an earlier build of the same site (kept by `watch`)."""
+
+    def __init__(self) -> None:
+        self.notes: dict[str, str] = {}  # Markdown body -> sanitised HTML
+        self.deal_json: dict[str, tuple[Deal, DealFacts, str]] = {}  # deal id -> JSON text
+        self.rows: dict[str, tuple[Deal, DealFacts, Any, Markup]] = {}  # deal id -> stage row
+
+
 class Renderer:
-    def __init__(self, site: SiteInput, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        site: SiteInput,
+        root: Path | None = None,
+        env: jinja2.Environment | None = None,
+        memo: Memo | None = None,
+    ) -> None:
         self.s = site
         self.c = site.config
         self.m = site.metrics
-        self.env = environment(root)
+        self.env = env or environment(root)
+        self.memo = memo or Memo()
         self.labels = {st.id: st.label for st in self.c.stages}
         self.valid_ids = {d.id for d in site.deals}
         self.errors = sum(1 for p in site.problems if p.is_error)
         self.problems_by_path: dict[str, list[Problem]] = {}
         for p in site.problems:
             self.problems_by_path.setdefault(p.path, []).append(p)
+        # what every page's layout shows besides its own content
+        self.layout = (self.c, self.m.as_of, self.m.period)
 
     # -- helpers shared by pages ------------------------------------------------------------
-    def page(self, template: str, out: str, active: str, **context: Any) -> tuple[str, bytes]:
-        fig = self.m.figures
-        nav = [
-            ("index.html", "Dashboard", "index"),
-            ("board.html", "Board", "board"),
-            ("review.html", "Weekly review", "review"),
-            (
-                "problems.html",
-                f"Problems ({len(self.s.problems)})" if self.s.problems else "Problems",
-                "problems",
+    def page(self, template: str, out: str, active: str, **context: Any) -> Page:
+        """A page with the layout's context. Only what the layout shows goes in here, so that
+        a change to one deal leaves every other deal's page context equal."""
+        return Page(
+            out,
+            template,
+            dict(
+                root=_root_prefix(out),
+                nav=NAV,
+                active=active,
+                title=self.c.title,
+                as_of=self.m.as_of,
+                period=self.m.period,
+                currency=self.c.currency,
+                labels=self.labels,
+                flag_labels=FLAG_LABELS,
+                **context,
             ),
-            ("metrics.html", "How we count", "metrics"),
-        ]
-        html = self.env.get_template(template).render(
-            root=_root_prefix(out),
-            nav=nav,
-            active=active,
-            title=self.c.title,
-            as_of=self.m.as_of,
-            period=self.m.period,
-            currency=self.c.currency,
-            fig=fig,
-            errors=self.errors,
-            labels=self.labels,
-            flag_labels=FLAG_LABELS,
-            **context,
         )
-        return out, html.encode("utf-8")
+
+    def render(self, page: Page) -> bytes:
+        return self.env.get_template(page.template).render(page.context).encode("utf-8")
 
     def card(self, d: Deal) -> dict[str, Any]:
         f = self.m.facts[d.id]
@@ -200,7 +232,7 @@ class Renderer:
         }
 
     # -- pages ------------------------------------------------------------------------------
-    def dashboard(self) -> tuple[str, bytes]:
+    def dashboard(self) -> Page:
         fig = self.m.figures
         cur = self.c.currency
         tiles = [
@@ -270,6 +302,7 @@ class Renderer:
             "index.html",
             "index.html",
             "index",
+            errors=self.errors,
             tiles=tiles,
             alerts=self._alerts(),
             charts=self.s.charts,
@@ -338,7 +371,7 @@ class Renderer:
             )
         return alerts
 
-    def board(self) -> tuple[str, bytes]:
+    def board(self) -> Page:
         columns = []
         stage_rows = {row["id"]: row for row in self.m.figures["stages"]}
         period = self.m.period
@@ -369,7 +402,7 @@ class Renderer:
             "board.html", "board.html", "board", columns=columns, owners=owners, sources=sources
         )
 
-    def stage_page(self, st: Any) -> tuple[str, bytes]:
+    def stage_page(self, st: Any) -> Page:
         """Every deal in one stage, as a table that sorts by any column (closed stages:
         every deal ever closed there, newest first)."""
         deals = [d for d in self.s.deals if d.stage == st.id]
@@ -377,11 +410,33 @@ class Renderer:
             deals.sort(key=lambda d: (d.closed or d.created, d.id), reverse=True)
         else:
             deals.sort(key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id))
-        return self.page(
-            "stage.html", stage_url(st.id), "board", stage=st, cards=[self.card(d) for d in deals]
-        )
+        rows = [self.stage_row(d, bool(st.outcome)) for d in deals]
+        return self.page("stage.html", stage_url(st.id), "board", stage=st, rows=rows)
 
-    def deal_page(self, d: Deal) -> tuple[str, bytes]:
+    def stage_row(self, d: Deal, closed: bool) -> Markup:
+        """One table row of a stage list, reused while the deal, its facts and the layout
+        are the same (a stage may hold thousands of deals)."""
+        f = self.m.facts[d.id]
+        cached = self.memo.rows.get(d.id)
+        if cached is not None and cached[0] is d and cached[1] == f and cached[2] == self.layout:
+            return cached[3]
+        html = Markup(
+            self.env.get_template("_stage_row.html").render(
+                c=self.card(d),
+                closed=closed,
+                root="../",
+                currency=self.c.currency,
+                flag_labels=FLAG_LABELS,
+            )
+        )
+        self.memo.rows[d.id] = (d, f, self.layout, html)
+        return html
+
+    def deal_inputs(self, d: Deal) -> tuple[Deal, DealFacts, tuple[Problem, ...], Any]:
+        """Everything a deal's page shows, to compare with the last build's before rendering."""
+        return (d, self.m.facts[d.id], tuple(self.problems_by_path.get(d.path, ())), self.layout)
+
+    def deal_page(self, d: Deal) -> Page:
         f = self.m.facts[d.id]
         timeline = []
         for st in self.c.open_stages:
@@ -405,13 +460,21 @@ class Renderer:
             facts=f,
             card=self.card(d),
             timeline=timeline,
-            notes=notes_html(d.body) if d.body.strip() else "",
+            notes=self.notes(d.body),
             extra=[(k, _show(v)) for k, v in d.extra.items()],
             problems=self.problems_by_path.get(d.path, []),
             edit_url=edit,
         )
 
-    def review(self) -> tuple[str, bytes]:
+    def notes(self, body: str) -> str:
+        if not body.strip():
+            return ""
+        html = self.memo.notes.get(body)
+        if html is None:
+            html = self.memo.notes[body] = notes_html(body)
+        return html
+
+    def review(self) -> Page:
         a = self.m.as_of
         week_ago = a - timedelta(days=7)
         week_ahead = a + timedelta(days=7)
@@ -471,6 +534,7 @@ class Renderer:
             "review.html",
             "review.html",
             "review",
+            fig=self.m.figures,
             due=due,
             overdue=overdue,
             stalled=stalled,
@@ -483,7 +547,7 @@ class Renderer:
             expected=expected,
         )
 
-    def problems_page(self) -> tuple[str, bytes]:
+    def problems_page(self) -> Page:
         files = []
         for path, problems in sorted(self.problems_by_path.items()):
             deal = path[len("deals/") : -3] if path.startswith("deals/") else None
@@ -495,10 +559,15 @@ class Renderer:
                 }
             )
         return self.page(
-            "problems.html", "problems.html", "problems", files=files, invalid=self.s.invalid
+            "problems.html",
+            "problems.html",
+            "problems",
+            errors=self.errors,
+            files=files,
+            invalid=self.s.invalid,
         )
 
-    def metrics_page(self) -> tuple[str, bytes]:
+    def metrics_page(self) -> Page:
         return self.page(
             "metrics.html",
             "metrics.html",
@@ -510,50 +579,52 @@ class Renderer:
 
     def data_files(self) -> list[tuple[str, bytes]]:
         metrics = json.dumps(to_json(self.m.figures), indent=2, ensure_ascii=False) + "\n"
-        deals = []
-        for d in self.s.deals:
-            f = self.m.facts[d.id]
-            deals.append(
-                {
-                    "id": d.id,
-                    "path": d.path,
-                    "url": deal_url(d.id),
-                    "title": d.title,
-                    "client": d.client,
-                    "stage": d.stage,
-                    "owner": d.owner,
-                    "source": d.source,
-                    "value": _num(d.value),
-                    "currency": d.currency,
-                    "base_value": _num(f.base_value),
-                    "probability": _num(f.probability),
-                    "weighted_value": _num(f.weighted_value),
-                    "created": d.created.isoformat(),
-                    "closed": _iso(d.closed),
-                    "furthest_stage": f.furthest,
-                    "entered": {k: v.isoformat() for k, v in f.entered.items()},
-                    "last_activity": _iso(f.last_activity),
-                    "days_in_stage": f.days_in_stage,
-                    "days_idle": f.days_idle,
-                    "health": list(f.health),
-                    "touches": len(d.touches),
-                    "fields": d.raw,
-                }
-            )
-        body = (
-            json.dumps(
-                {"as_of": self.m.as_of.isoformat(), "currency": self.c.currency, "deals": deals},
-                indent=1,
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
+        entries = [self.deal_json(d) for d in self.s.deals]
+        head = json.dumps({"as_of": self.m.as_of.isoformat(), "currency": self.c.currency})
+        body = head[:-1] + ', "deals": [\n' + ",\n".join(entries) + "\n]}\n"
         return [
             ("data/metrics.json", metrics.encode("utf-8")),
             ("data/deals.json", body.encode("utf-8")),
         ]
 
-    def all_pages(self) -> list[tuple[str, bytes]]:
+    def deal_json(self, d: Deal) -> str:
+        """One deal of deals.json, on one line; reused while the deal and its facts are equal."""
+        f = self.m.facts[d.id]
+        cached = self.memo.deal_json.get(d.id)
+        if cached is not None and cached[0] == d and cached[1] == f:
+            return cached[2]
+        text = json.dumps(
+            {
+                "id": d.id,
+                "path": d.path,
+                "url": deal_url(d.id),
+                "title": d.title,
+                "client": d.client,
+                "stage": d.stage,
+                "owner": d.owner,
+                "source": d.source,
+                "value": _num(d.value),
+                "currency": d.currency,
+                "base_value": _num(f.base_value),
+                "probability": _num(f.probability),
+                "weighted_value": _num(f.weighted_value),
+                "created": d.created.isoformat(),
+                "closed": _iso(d.closed),
+                "furthest_stage": f.furthest,
+                "entered": {k: v.isoformat() for k, v in f.entered.items()},
+                "last_activity": _iso(f.last_activity),
+                "days_in_stage": f.days_in_stage,
+                "days_idle": f.days_idle,
+                "health": list(f.health),
+                "touches": len(d.touches),
+                "fields": d.raw,
+            },
+            ensure_ascii=False,
+        )
+        self.memo.deal_json[d.id] = (d, f, text)
+        return text
+
+    def pages(self) -> list[Page]:
         pages = [
             self.dashboard(),
             self.board(),
@@ -562,10 +633,14 @@ class Renderer:
             self.metrics_page(),
         ]
         pages += [self.stage_page(st) for st in self.c.stages]
-        pages += [self.deal_page(d) for d in self.s.deals]
-        pages += [(f"charts/{c.name}.svg", c.svg) for c in self.s.charts]
-        pages += self.data_files()
         return pages
+
+    def all_files(self) -> list[tuple[str, bytes]]:
+        """Every page rendered, the charts and the data files: a whole build, no reuse."""
+        pages = self.pages() + [self.deal_page(d) for d in self.s.deals]
+        files = [(p.out, self.render(p)) for p in pages]
+        files += [(f"charts/{c.name}.svg", c.svg) for c in self.s.charts]
+        return files + self.data_files()
 
 
 def _tile_money(v: Decimal | None, currency: str) -> str:

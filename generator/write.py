@@ -56,15 +56,25 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_site(out: Path, files: list[tuple[str, bytes]]) -> WriteResult:
+def write_site(
+    out: Path, files: list[tuple[str, bytes]], previous: dict[str, bytes] | None = None
+) -> WriteResult:
+    """Write `files` (path in the site, bytes) into `out`. `previous` is what the same
+    process wrote there last time: a file with the same bytes is then skipped without
+    reading it back (as long as the folder still holds that build)."""
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
+    if previous is not None and not (out / MANIFEST).exists():
+        previous = None  # the folder was emptied meanwhile: write everything
     seen: set[str] = set()
     written = unchanged = 0
     for rel, data in files:
         if rel in seen:
             raise WriteError(f"refusing to write {rel!r} twice in one build")
         seen.add(rel)
+        if previous is not None and previous.get(rel) == data:
+            unchanged += 1
+            continue
         path = _target(out, rel)
         try:
             if path.read_bytes() == data:

@@ -10,10 +10,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from shared_data import shared_path
 
 from generator.build import build
 from generator.pipeline import load_repo
+
+from shared_data import shared_path
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -10,10 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import config_from, write_repo
 
 from generator.model import Config, Deal, Stage
 from generator.pipeline import load_repo
+
+from conftest import config_from, write_repo
 
 PROB_HINT = "write a probability between 0 and 1 (0.4) or as a percentage (40%)"
 OUTCOMES = "  - {id: won, outcome: won}\n  - {id: lost, outcome: lost}\n"

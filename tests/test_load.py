@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import check_one, write_repo
-
 from generator.load import find_deal_files, is_deal_name, read_deal
 from generator.model import Deal, DealFile
 from generator.pipeline import load_repo
+
+from conftest import check_one, write_repo
 
 GOOD = (
     "---\n"  # 1

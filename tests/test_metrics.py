@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from shared_data import shared_path
 
 from generator.config import DEFAULT_STAGES
 from generator.metrics import compute, resolve_period, to_json
 from generator.model import Config, Deal, Touch
 from generator.pipeline import load_repo
+
+from shared_data import shared_path
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

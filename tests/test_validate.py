@@ -11,10 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import check_one, write_repo
 
 from generator.model import Deal, DealFile, Touch
 from generator.pipeline import load_repo
+
+from conftest import check_one, write_repo
 
 STAGES = "lead, qualified, proposal, negotiation, won, lost"
 RATES = "currency: USD\nrates: {EUR: 1.08, GBP: 1.27}\n"

@@ -11,11 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import check_one, write_repo
 
 from generator.model import Deal, DealFile
 from generator.pipeline import load_repo
 from generator.values import BadValue, parse_amount, parse_date, parse_probability
+
+from conftest import check_one, write_repo
 
 AMOUNT_HINT = "write the amount as a plain number such as 4800 or 4800.50"
 RATES = "currency: USD\nrates: {EUR: 1.08, GBP: 1.27}\n"
