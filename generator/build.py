@@ -31,6 +31,7 @@ class BuildResult:
     written: WriteResult
     seconds: float
     rendered: int  # pages rendered this time (the rest were reused)
+    kept: bool = False  # the config had errors, so the last good site was left as it was
 
     @property
     def problems(self) -> list[Problem]:
@@ -83,13 +84,19 @@ class Builder:
         self.memo = Memo()
         self.env = environment(self.root)
 
-    def build(self) -> BuildResult:
+    def build(self, keep_on_config_error: bool = False) -> BuildResult:
+        """Build the site. With `keep_on_config_error` (while serving), a config with errors
+        leaves the last good site in place instead of building one with default settings."""
         started = time.perf_counter()
         templates = _templates_key(self.root)
         if templates != self.templates:
             self.templates = templates
             self._forget_rendering()
         loaded = load_repo(self.root, self.files)
+        if keep_on_config_error and loaded.config_errors and self.written is not None:
+            return BuildResult(
+                loaded, self.out, 0, WriteResult(0, 0, 0), time.perf_counter() - started, 0, True
+            )
         config = loaded.config
         day = self.as_of or config.as_of or date.today()
         if day != self.facts_day:

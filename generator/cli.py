@@ -97,6 +97,32 @@ def parser() -> argparse.ArgumentParser:
         help="folder holding dealbook.yaml and deals/ (default: current folder)",
     )
     c.add_argument("--strict", action="store_true", help="fail on warnings too")
+    for name, what in (
+        ("watch", "build, then rebuild whenever a deal, the config or a template changes"),
+        ("serve", "watch, and serve the site on this computer with live reload"),
+    ):
+        w = sub.add_parser(name, help=what)
+        w.add_argument(
+            "--root",
+            type=Path,
+            default=Path("."),
+            help="folder holding dealbook.yaml and deals/ (default: current folder)",
+        )
+        w.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/site)")
+        w.add_argument(
+            "--as-of",
+            type=_as_of,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="the date taken as today (default: the config's as_of, else today)",
+        )
+        if name == "serve":
+            w.add_argument(
+                "--host",
+                default="127.0.0.1",
+                help="address to listen on (default: 127.0.0.1, this computer only)",
+            )
+            w.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     return p
 
 
@@ -133,6 +159,10 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
             r.line(f"{loaded.files} deal{'s' if loaded.files != 1 else ''} checked, no problems")
         failed = loaded.errors > 0 or (args.strict and loaded.warnings > 0)
         return EXIT_PROBLEMS if failed else EXIT_OK
+    if args.command in ("watch", "serve"):
+        from .live import run_live
+
+        return run_live(args, r)
     from .build import build
 
     result = build(root, args.out, args.as_of)

@@ -193,7 +193,19 @@ def compose(yaml_text: str, src: SourceFile, first_line: int = 2) -> Node | None
         what = exc.problem or "invalid YAML"
         mark = exc.problem_mark or exc.context_mark
         hint = "check the indentation and quote text that contains ': ' or starts with a symbol"
-        if "end of stream" in what and exc.context_mark is not None:
+        ctx = exc.context_mark
+        opened = {"flow sequence": "[", "flow mapping": "{"}
+        kind = next((k for k in opened if exc.context and k in exc.context), None)
+        if kind and ctx is not None and mark is not None and mark.line > ctx.line:
+            # `title: [draft` or `tags: [a, b`: the bracket opened on an earlier line
+            mark, bracket = ctx, opened[kind]
+            closer = "]" if bracket == "[" else "}"
+            what = f"'{bracket}' is never closed"
+            hint = (
+                f"close it with '{closer}' on the same line, or put the text in quotes "
+                f"if the '{bracket}' belongs to it"
+            )
+        elif "end of stream" in what and exc.context_mark is not None:
             # an unclosed quote or bracket: point where it was opened, not at the end
             mark = exc.context_mark
             what = f"{exc.context}, never closed" if exc.context else what

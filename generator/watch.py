@@ -1,0 +1,176 @@
+"""Rebuild on change: watchdog events -> debounce -> Builder.build, for `watch` and `serve`.
+
+The event handler only records that something relevant changed; the loop waits for a
+quiet moment (so a `git checkout` of hundreds of files is one rebuild), then builds. A
+failed build is reported, never fatal. The output folder is never watched.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .build import Builder, BuildResult
+from .load import is_deal_name
+from .pipeline import CONFIG_NAME, DEALS_DIR
+
+QUIET = 0.15  # seconds without events before a rebuild starts
+MAX_WAIT = 2.0  # ...unless events keep coming for this long
+
+
+@dataclass
+class Rebuild:
+    """What one rebuild saw and did, for the terminal line and the browser."""
+
+    number: int
+    changed: list[str]  # paths relative to the root
+    result: BuildResult | None
+    error: str = ""  # a crash inside the build, as text
+    seconds: float = 0.0
+    problems_text: list[str] = field(default_factory=list)
+
+
+def relevant(root: Path, out: Path, path: str, is_dir: bool) -> str | None:
+    """The path relative to root when a change to it can change the site, else None."""
+    p = Path(path)
+    try:
+        rel = p.relative_to(root)
+    except ValueError:
+        return None
+    if p == out or out in p.parents:
+        return None  # our own output
+    parts = rel.parts
+    if not parts or any(part.startswith(".") for part in parts[:-1]) or parts[0] == ".git":
+        return None
+    name = parts[-1]
+    if rel.as_posix() == CONFIG_NAME:
+        return CONFIG_NAME
+    if parts[0] == DEALS_DIR:
+        if len(parts) == 1:
+            return rel.as_posix()  # the deals folder itself was created, removed or moved
+        if any(part.startswith((".", "_")) for part in parts[1:-1]):
+            return None
+        if is_dir:
+            return None if name.startswith((".", "_")) else rel.as_posix()
+        return rel.as_posix() if is_deal_name(name) else None
+    if parts[0] == "templates" and len(parts) > 1:
+        if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", "___jb_tmp___")):
+            return None
+        return rel.as_posix()
+    return None
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, root: Path, out: Path) -> None:
+        self.root, self.out = root, out
+        self.lock = threading.Lock()
+        self.changed: set[str] = set()
+        self.last_event = 0.0
+        self.wake = threading.Event()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.is_directory and event.event_type in ("modified", "closed"):
+            return  # a folder's own time changes whenever a file in it does
+        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+        hits = []
+        for raw in paths:
+            text = raw.decode() if isinstance(raw, bytes) else raw
+            if text:
+                hit = relevant(self.root, self.out, text, event.is_directory)
+                if hit:
+                    hits.append(hit)
+        if hits:
+            with self.lock:
+                self.changed.update(hits)
+                self.last_event = time.monotonic()
+            self.wake.set()
+
+    def take(self) -> list[str]:
+        with self.lock:
+            changed, self.changed = sorted(self.changed), set()
+            return changed
+
+
+class Watcher:
+    """Builds once, then again after every quiet moment that follows a relevant change."""
+
+    def __init__(
+        self,
+        builder: Builder,
+        on_rebuild: Callable[[Rebuild], None],
+        quiet: float = QUIET,
+    ) -> None:
+        self.builder = builder
+        self.root = builder.root.resolve()
+        self.out = builder.out.resolve()
+        self.on_rebuild = on_rebuild
+        self.quiet = quiet
+        self.handler = _Handler(self.root, self.out)
+        self.stop_event = threading.Event()
+        self.count = 0
+        self.building = False
+        self.observer: Observer | None = None  # type: ignore[valid-type]
+
+    def start(self) -> None:
+        """Start watching (events are collected from here on) without building."""
+        self.observer = Observer()
+        self.observer.schedule(self.handler, str(self.root), recursive=True)
+        self.observer.start()
+
+    def rebuild(self, changed: list[str]) -> Rebuild:
+        self.building = True
+        self.count += 1
+        started = time.perf_counter()
+        try:
+            result = self.builder.build(keep_on_config_error=True)
+            report = Rebuild(self.count, changed, result)
+        except Exception:  # a bug must not stop the loop: show it and keep serving
+            report = Rebuild(self.count, changed, None, traceback.format_exc(limit=4))
+        finally:
+            self.building = False
+        report.seconds = time.perf_counter() - started
+        self.on_rebuild(report)
+        return report
+
+    def run(self) -> None:
+        """The loop: until stop(), wait for a change, then for quiet, then rebuild."""
+        handler = self.handler
+        while not self.stop_event.is_set():
+            if not handler.wake.wait(0.2):
+                continue
+            first = time.monotonic()
+            while not self.stop_event.is_set():
+                handler.wake.clear()
+                since = time.monotonic() - handler.last_event
+                if since >= self.quiet or time.monotonic() - first >= MAX_WAIT:
+                    break
+                handler.wake.wait(self.quiet - since)
+            if self.stop_event.is_set():
+                break
+            changed = handler.take()
+            if changed:
+                self.rebuild(changed)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.handler.wake.set()
+        if self.observer is not None:
+            self.observer.stop()
+            self.observer.join(timeout=5)
+
+    def idle_for(self, seconds: float) -> bool:
+        """True when nothing is pending or building and no event came for `seconds`."""
+        return (
+            not self.building
+            and not self.handler.changed
+            and time.monotonic() - self.handler.last_event >= seconds
+        )
