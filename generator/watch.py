@@ -60,7 +60,9 @@ def relevant(root: Path, out: Path, path: str, is_dir: bool) -> str | None:
         if is_dir:
             return None if name.startswith((".", "_")) else rel.as_posix()
         return rel.as_posix() if is_deal_name(name) else None
-    if parts[0] == "templates" and len(parts) > 1:
+    if rel.as_posix() == "templates":
+        return "templates"  # the theme folder came or went
+    if parts[0] == "templates":
         if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", "___jb_tmp___")):
             return None
         return rel.as_posix()
@@ -121,10 +123,31 @@ class Watcher:
         self.observer: Observer | None = None  # type: ignore[valid-type]
 
     def start(self) -> None:
-        """Start watching (events are collected from here on) without building."""
+        """Start watching (events are collected from here on) without building.
+
+        The root is watched on its own (for dealbook.yaml, and deals/ or templates/ coming
+        or going) and deals/ and templates/ recursively: never the output folder, which
+        may sit inside the root and change by thousands of files per build."""
         self.observer = Observer()
-        self.observer.schedule(self.handler, str(self.root), recursive=True)
+        self.observer.schedule(self.handler, str(self.root), recursive=False)
+        self.watched: dict[str, object] = {}
+        self._watch_folders()
         self.observer.start()
+
+    def _watch_folders(self) -> None:
+        assert self.observer is not None
+        for name in (DEALS_DIR, "templates"):
+            folder = self.root / name
+            present = folder.is_dir()
+            if present and name not in self.watched:
+                self.watched[name] = self.observer.schedule(
+                    self.handler, str(folder), recursive=True
+                )
+            elif not present and name in self.watched:
+                try:
+                    self.observer.unschedule(self.watched.pop(name))
+                except (KeyError, ValueError):
+                    pass
 
     def rebuild(self, changed: list[str]) -> Rebuild:
         self.building = True
@@ -158,6 +181,8 @@ class Watcher:
                 break
             changed = handler.take()
             if changed:
+                if any(c in (DEALS_DIR, "templates") for c in changed):
+                    self._watch_folders()  # the folder itself came or went
                 self.rebuild(changed)
 
     def stop(self) -> None:

@@ -241,3 +241,21 @@ def _next_event(stream) -> str:  # type: ignore[no-untyped-def]
             data = line[len("data: ") :].strip()
         elif line == "\n" and data:
             return data
+
+
+def test_folders_created_after_start_are_watched(tmp_path: Path) -> None:
+    (tmp_path / "dealbook.yaml").write_text("as_of: 2026-10-10\n")
+    lv = Live(tmp_path)
+    try:
+        (tmp_path / "deals").mkdir()
+        assert len(lv.settle()) == 1
+        (tmp_path / "deals/a.md").write_text(DEAL.format(title="Late"))
+        assert len(lv.settle()) == 1
+        assert "Late" in page(tmp_path, "deals/a.html")
+        (tmp_path / "templates").mkdir()
+        lv.settle()
+        (tmp_path / "templates/deal.html").write_text("{{ deal.title }} from my theme\n")
+        assert len(lv.settle()) == 1
+        assert page(tmp_path, "deals/a.html") == "Late from my theme\n"
+    finally:
+        lv.stop()
