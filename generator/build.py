@@ -8,12 +8,13 @@ single `build()` is a Builder used once; both give the same bytes.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .charts import Chart, render_charts
+from .config import normalize_base_url
 from .metrics import compute
 from .model import Problem
 from .pipeline import FileCache, Loaded, load_repo
@@ -63,10 +64,17 @@ def _templates_key(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 class Builder:
-    def __init__(self, root: Path, out: Path | None = None, as_of: date | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        out: Path | None = None,
+        as_of: date | None = None,
+        base_url: str | None = None,
+    ) -> None:
         self.root = root
         self.out = out or root / "site"
         self.as_of = as_of
+        self.base_url = normalize_base_url(base_url) if base_url else None
         self.files = FileCache()
         self.charts: dict[str, tuple[Any, Chart]] = {}
         self.pages: dict[str, tuple[dict[str, Any], bytes]] = {}  # out -> (context, bytes)
@@ -98,6 +106,8 @@ class Builder:
                 loaded, self.out, 0, WriteResult(0, 0, 0), time.perf_counter() - started, 0, True
             )
         config = loaded.config
+        if self.base_url is not None:
+            config = replace(config, base_url=self.base_url)
         day = self.as_of or config.as_of or date.today()
         if day != self.facts_day:
             self.facts, self.facts_day = {}, day
@@ -154,5 +164,7 @@ class Builder:
         )
 
 
-def build(root: Path, out: Path | None = None, as_of: date | None = None) -> BuildResult:
-    return Builder(root, out, as_of).build()
+def build(
+    root: Path, out: Path | None = None, as_of: date | None = None, base_url: str | None = None
+) -> BuildResult:
+    return Builder(root, out, as_of, base_url).build()

@@ -6,12 +6,15 @@ Exit codes: 0 ok, 1 problems found (errors; warnings too with --strict), 2 usage
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from .model import Problem
+from .report import FORMATS, github_lines, json_lines
+from .schema import deal_schema
 from .values import BadValue, parse_date
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -83,6 +86,12 @@ def parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/site)")
     b.add_argument(
+        "--base-url",
+        default=None,
+        metavar="PATH",
+        help="the path the site is served under, e.g. /my-pipeline/ (default: the config's)",
+    )
+    b.add_argument(
         "--as-of",
         type=_as_of,
         default=None,
@@ -97,6 +106,27 @@ def parser() -> argparse.ArgumentParser:
         help="folder holding dealbook.yaml and deals/ (default: current folder)",
     )
     c.add_argument("--strict", action="store_true", help="fail on warnings too")
+    c.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text for people (default), github for annotations on a pull request's lines, "
+        "json for one object per problem per line",
+    )
+    c.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="check only these deal files (the config is always checked)",
+    )
+    sc = sub.add_parser("schema", help="print a JSON Schema of the deal front matter, for editors")
+    sc.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding dealbook.yaml (its stages and currencies go into the schema)",
+    )
     for name, what in (
         ("watch", "build, then rebuild whenever a deal, the config or a template changes"),
         ("serve", "watch, and serve the site on this computer with live reload"),
@@ -123,11 +153,110 @@ def parser() -> argparse.ArgumentParser:
                 help="address to listen on (default: 127.0.0.1, this computer only)",
             )
             w.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    imp = sub.add_parser("import", help="create deal files from a CSV export or a Trello board")
+    sources = imp.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    for name, what, metavar in (
+        ("csv", "a spreadsheet or CRM export (CSV), one deal per row", "FILE"),
+        ("trello", "a Trello board exported as JSON, one deal per card", "BOARD.json"),
+    ):
+        i = sources.add_parser(name, help=f"import {what}")
+        i.add_argument("file", type=Path, metavar=metavar)
+        i.add_argument(
+            "--map",
+            type=Path,
+            required=name == "csv",
+            metavar="MAPPING.yaml",
+            help="which column fills which deal field"
+            + ("" if name == "csv" else " (optional: lists named like stages need none)"),
+        )
+        i.add_argument(
+            "--into",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="folder for the new files, inside deals/, relative to ROOT (default: deals/)",
+        )
+        i.add_argument(
+            "--root",
+            type=Path,
+            default=Path("."),
+            help="folder holding dealbook.yaml and deals/ (default: current folder)",
+        )
+        i.add_argument("--dry-run", action="store_true", help="show what would be created only")
+    n = sub.add_parser("new", help="create a deal file, ready to fill in, and print its path")
+    n.add_argument("title", help='what the deal is, e.g. "Shop redesign"')
+    n.add_argument("--client", default=None)
+    n.add_argument("--stage", default=None, help="a stage id or label (default: the first)")
+    n.add_argument("--value", default=None, help="the amount, e.g. 4800")
+    n.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding dealbook.yaml and deals/ (default: current folder)",
+    )
     return p
+
+
+def _check(args: argparse.Namespace, r: Reporter) -> int:
+    from .pipeline import DEALS_DIR, load_repo
+
+    root: Path = args.root
+    only = None
+    if args.paths:
+        deals = (root / DEALS_DIR).resolve()
+        only = []
+        for path in args.paths:
+            full = path.resolve()
+            if full.name == "dealbook.yaml" and full.parent == root.resolve():
+                continue  # the config is checked anyway
+            if deals not in full.parents:
+                r.usage_error(f"{path} is not a deal file under {root / DEALS_DIR}")
+                return EXIT_USAGE
+            only.append(full.relative_to(deals).as_posix())
+    loaded = load_repo(root, only=only)
+    if args.format == "github":
+        prefix = os.path.relpath(root.resolve(), Path.cwd().resolve())
+        prefix = "" if prefix == "." else prefix.replace(os.sep, "/") + "/"
+        for line in github_lines(loaded.problems, prefix):
+            r.line(line)
+    elif args.format == "json":
+        for line in json_lines(loaded.problems):
+            r.line(line)
+    else:
+        r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems))
+        if not loaded.problems:
+            r.line(f"{loaded.files} deal{'s' if loaded.files != 1 else ''} checked, no problems")
+    failed = loaded.errors > 0 or (args.strict and loaded.warnings > 0)
+    return EXIT_PROBLEMS if failed else EXIT_OK
 
 
 def _bad_files(problems: list[Problem]) -> int:
     return len({p.path for p in problems if p.path.startswith("deals/")})
+
+
+def _create(args: argparse.Namespace, r: Reporter) -> int:
+    """`import` and `new`: the only commands that write deal files, and only new ones."""
+    if args.command == "new":
+        from .newdeal import NewDealError, new_deal
+
+        try:
+            path = new_deal(args.root, args.title, args.client, args.stage, args.value)
+        except NewDealError as exc:
+            r.usage_error(exc.message + (f"\n    hint: {exc.hint}" if exc.hint else ""))
+            return exc.code
+        r.line(str(path))
+        return EXIT_OK
+    from .imports.run import UsageError, import_csv, import_trello
+
+    run = import_csv if args.source == "csv" else import_trello
+    try:
+        report = run(args.file, args.map, args.root, args.into, args.dry_run)
+    except UsageError as exc:
+        r.usage_error(str(exc))
+        return EXIT_USAGE
+    for line in report.lines:
+        r.line(line)
+    return report.code
 
 
 def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int:
@@ -144,6 +273,8 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
     if not root.is_dir():
         r.usage_error(f"--root {root}: no such folder")
         return EXIT_USAGE
+    if args.command in ("import", "new"):  # these may start a pipeline in an empty folder
+        return _create(args, r)
     if not (root / "deals").is_dir() and not (root / "dealbook.yaml").is_file():
         r.usage_error(
             f"{root.resolve()} has neither dealbook.yaml nor a deals/ folder; "
@@ -151,21 +282,21 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
         )
         return EXIT_USAGE
     if args.command == "check":
+        return _check(args, r)
+    if args.command == "schema":
+        import json
+
         from .pipeline import load_repo
 
-        loaded = load_repo(root)
-        r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems))
-        if not loaded.problems:
-            r.line(f"{loaded.files} deal{'s' if loaded.files != 1 else ''} checked, no problems")
-        failed = loaded.errors > 0 or (args.strict and loaded.warnings > 0)
-        return EXIT_PROBLEMS if failed else EXIT_OK
+        r.line(json.dumps(deal_schema(load_repo(root, only=[]).config), indent=2))
+        return EXIT_OK
     if args.command in ("watch", "serve"):
         from .live import run_live
 
         return run_live(args, r)
     from .build import build
 
-    result = build(root, args.out, args.as_of)
+    result = build(root, args.out, args.as_of, args.base_url)
     loaded = result.loaded
     r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems), limit=BUILD_LIMIT)
     left_out = len(loaded.invalid)

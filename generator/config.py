@@ -41,6 +41,16 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
+def normalize_base_url(text: str) -> str:
+    """'/my-pipeline', 'my-pipeline/' and '/my-pipeline/' are all '/my-pipeline/'; a full
+    address keeps its host."""
+    t = text.strip()
+    m = re.match(r"^(https?://[^/]+)(/.*)?$", t)
+    host, path = (m.group(1), m.group(2) or "/") if m else ("", t)
+    path = "/" + path.strip("/") + "/" if path.strip("/ ") else "/"
+    return host + path
+
+
 def _text(node: Node, src: SourceFile, key: str) -> str | None:
     if node.kind != "scalar":
         src.error(node.line, node.col, key, "must be text", f"write '{key}: some text'")
@@ -115,7 +125,7 @@ def read_config(src: SourceFile) -> Config:
                     )
     values["rates"] = rates
     if (n := node("base_url")) is not None and (t := _text(n, src, "base_url")):
-        values["base_url"] = "/" + t.strip().strip("/") + "/" if t.strip("/ ") else "/"
+        values["base_url"] = normalize_base_url(t)
     if (n := node("repo_url")) is not None and (t := _text(n, src, "repo_url")):
         if re.match(r"^https?://", t.strip()):
             values["repo_url"] = t.strip().rstrip("/")

@@ -60,7 +60,9 @@ def _signature(path: str) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def load_repo(root: Path, cache: FileCache | None = None) -> Loaded:
+def load_repo(root: Path, cache: FileCache | None = None, only: list[str] | None = None) -> Loaded:
+    """Read and check the config and every deal file (or, with `only`, those deal files:
+    paths relative to deals/)."""
     csrc = read_config(root / CONFIG_NAME, CONFIG_NAME)
     config = (
         config_mod.read_config(csrc)
@@ -73,7 +75,7 @@ def load_repo(root: Path, cache: FileCache | None = None) -> Loaded:
     deals: list[Deal] = []
     invalid: list[DealFile] = []
     deals_dir = root / DEALS_DIR
-    files = deal_paths(deals_dir)
+    files = deal_paths(deals_dir) if only is None else sorted(only)
     base = str(deals_dir) + os.sep
     seen: set[str] = set()
     for rel in files:

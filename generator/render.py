@@ -8,11 +8,13 @@ works at `/`, under a sub-path, and opened from disk.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 import markdown
@@ -132,6 +134,22 @@ def notes_html(body: str) -> str:
 
 def deal_url(deal_id: str) -> str:
     return f"deals/{deal_id}.html"
+
+
+def edit_url(repo_url: str | None, path: str) -> str | None:
+    """The web editor's address for a file of the pipeline, on GitHub or GitLab.
+
+    `repo_url` is the repository's address, optionally with `/tree/BRANCH[/FOLDER]` (as
+    copied from the browser) when the branch is not `main` or the pipeline lives in a
+    folder of the repository."""
+    if not repo_url:
+        return None
+    m = re.match(r"^(https?://[^/]+/.+?)(?:/-)?/tree/([^/]+)/?(.*)$", repo_url.rstrip("/"))
+    repo, branch, folder = (m.group(1), m.group(2), m.group(3)) if m else (repo_url, "main", "")
+    repo = repo.rstrip("/")
+    full = f"{folder.strip('/')}/{path}" if folder.strip("/") else path
+    gitlab = "gitlab" in urlsplit(repo).netloc
+    return f"{repo}/-/edit/{branch}/{full}" if gitlab else f"{repo}/edit/{branch}/{full}"
 
 
 def stage_url(stage_id: str) -> str:
@@ -447,11 +465,7 @@ class Renderer:
         if d.closed:
             timeline.append({"label": self.labels[d.stage], "date": d.closed, "given": True})
         out = deal_url(d.id)
-        repo = self.c.repo_url
-        edit = None
-        if repo:
-            branch_path = "-/edit/main" if "gitlab" in repo else "edit/main"
-            edit = f"{repo}/{branch_path}/{d.path}"
+        edit = edit_url(self.c.repo_url, d.path)
         return self.page(
             "deal.html",
             out,
@@ -567,6 +581,13 @@ class Renderer:
             invalid=self.s.invalid,
         )
 
+    def not_found_page(self) -> Page:
+        """404.html for Pages hosts: served at any missing address, so its links are
+        absolute, from base_url."""
+        page = self.page("404.html", "404.html", "")
+        page.context["root"] = self.c.base_url
+        return page
+
     def metrics_page(self) -> Page:
         return self.page(
             "metrics.html",
@@ -631,6 +652,7 @@ class Renderer:
             self.review(),
             self.problems_page(),
             self.metrics_page(),
+            self.not_found_page(),
         ]
         pages += [self.stage_page(st) for st in self.c.stages]
         return pages
