@@ -66,8 +66,8 @@ def test_build_writes_site_and_says_where(tmp_path: Path) -> None:
     root = repo(tmp_path, good=GOOD, bad=BAD)
     code, out, _ = run(["build", "--root", str(root), "--as-of", "2026-10-05"])
     assert code == 0
-    # 5 pages, a list per stage (6) and the valid deal's page
-    assert out.splitlines()[-1].startswith("built 12 pages from 1 deal, 1 left out for errors")
+    # 6 pages (404.html too), a list per stage (6) and the valid deal's page
+    assert out.splitlines()[-1].startswith("built 13 pages from 1 deal, 1 left out for errors")
     assert out.rstrip().endswith(f"-> {root / 'site' / 'index.html'}")
     assert '"as_of": "2026-10-05"' in (root / "site/data/metrics.json").read_text()
 
