@@ -748,3 +748,13 @@ def test_create_is_create_only_and_leaves_no_temporary_file(tmp_path: Path) -> N
     assert create(target, b"two") is False
     assert target.read_bytes() == b"one"
     assert [p.name for p in (tmp_path / "deals").iterdir()] == ["a.md"]
+
+
+def test_a_repeated_or_empty_header_hides_no_column(tmp_path: Path) -> None:
+    data = "Name,Stage,Name,\nAcme,lead,Acme Corp,north\n"
+    mapping = SIMPLE_MAP.replace("Title", "Name") + "  client: Name (2)\nextra: {area: column 4}\n"
+    root = setup(tmp_path, data, mapping)
+    code, out, _ = import_csv(root)
+    assert code == 0, out
+    d = deals(root)["acme"]
+    assert (d.title, d.client, d.extra) == ("Acme", "Acme Corp", {"area": "north"})

@@ -170,7 +170,7 @@ def read_table(data: bytes, shown: str, delimiter: str | None = None) -> Table:
                 )
             ]
         )
-    columns = [c.strip() for c in records[0]]
+    columns = _column_names(records[0])
     rows: list[Row] = []
     skipped: list[tuple[Row, str, str]] = []
     for number, record in enumerate(records[1:], start=2):
@@ -191,6 +191,19 @@ def read_table(data: bytes, shown: str, delimiter: str | None = None) -> Table:
     name = DELIMITER_NAMES.get(delim, repr(delim))
     description = f"UTF-8{' with BOM' if bom else ''}, {name}-separated"
     return Table(shown, columns, rows, skipped, description)
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """The header's names, made distinct: a repeated 'Name' becomes 'Name (2)', an empty
+    one 'column 5', so no column silently hides another."""
+    names: list[str] = []
+    for i, raw in enumerate(header, start=1):
+        name = raw.strip() or f"column {i}"
+        base, n = name, 2
+        while name in names:
+            name, n = f"{base} ({n})", n + 1
+        names.append(name)
+    return names
 
 
 def _cell(text: str) -> str:
