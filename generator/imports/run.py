@@ -187,8 +187,14 @@ def _one(
     if isinstance(d, list):
         return Outcome(row, shown, SKIPPED, title, reasons=tuple(d))
     text = render(d)
-    deal, src = check_text(text, rel, config)
+    data = text.encode("utf-8")
     stage = str(d.fields.get("stage", ""))
+    path = target / f"{name}.md"
+    if path.exists() or path.is_symlink():  # a re-run: the bytes say whether it is this row's
+        if path.is_file() and path.read_bytes() == data:
+            return Outcome(row, shown, SAME, title, stage)
+        return Outcome(row, shown, SKIPPED, title, stage, (_exists(shown),))
+    deal, src = check_text(text, rel, config)
     if not isinstance(deal, Deal):
         reasons = tuple(
             Reason(f"{p.field}: {p.message}" if p.field else p.message, p.hint)
@@ -206,16 +212,9 @@ def _one(
             stage,
             (Reason(f"{', '.join(wrong)}: would not read back as written (please report this)"),),
         )
-    warnings = len(src.problems)
-    data = text.encode("utf-8")
-    path = target / f"{name}.md"
-    if path.exists() or path.is_symlink():
-        if path.is_file() and path.read_bytes() == data:
-            return Outcome(row, shown, SAME, title, stage, warnings=warnings)
-        return Outcome(row, shown, SKIPPED, title, stage, (_exists(shown),))
     if not dry_run and not create(path, data):
         return Outcome(row, shown, SKIPPED, title, stage, (_exists(shown),))
-    return Outcome(row, shown, CREATED, title, stage, warnings=warnings)
+    return Outcome(row, shown, CREATED, title, stage, warnings=len(src.problems))
 
 
 def _exists(shown: str) -> Reason:
