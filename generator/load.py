@@ -23,6 +23,21 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 # `.` or `_`, `*~`, `*.swp`, `.#*`, JetBrains' `*___jb_tmp___`).
 _IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", "___jb_tmp___", "___jb_old___")
 
+class _Composer(_Loader):
+    """Composes nodes without YAML 1.1's implicit typing: `validate` reads every value
+    from its text, so asking the resolver's regular expressions about each one is wasted
+    (a third of the parse time). An explicit tag such as `!money` is kept as written."""
+
+    _TAGS = {
+        yaml.ScalarNode: "tag:yaml.org,2002:str",
+        yaml.SequenceNode: "tag:yaml.org,2002:seq",
+        yaml.MappingNode: "tag:yaml.org,2002:map",
+    }
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        return self._TAGS[kind]
+
+
 MAX_NODES = 20_000  # a front matter with more values than this is not a deal (alias bombs)
 
 
@@ -188,7 +203,7 @@ def split_front_matter(text: str, src: SourceFile) -> str | None:
 def compose(yaml_text: str, src: SourceFile, first_line: int = 2) -> Node | None:
     """Parse YAML text into a Node tree; syntax errors become problems with a place."""
     try:
-        root = yaml.compose(yaml_text, Loader=_Loader)
+        root = yaml.compose(yaml_text, Loader=_Composer)
     except yaml.MarkedYAMLError as exc:
         what = exc.problem or "invalid YAML"
         mark = exc.problem_mark or exc.context_mark

@@ -118,11 +118,18 @@ def environment(root: Path | None) -> jinja2.Environment:
     return env
 
 
+_MARKDOWN: list[markdown.Markdown] = []  # one converter per process: building one is slow
+
+
 def notes_html(body: str) -> str:
     """Markdown notes -> sanitised HTML: no script, no event handlers, no javascript: links."""
-    html = markdown.markdown(
-        body, extensions=["tables", "fenced_code", "sane_lists"], output_format="html"
-    )
+    if not _MARKDOWN:
+        _MARKDOWN.append(
+            markdown.Markdown(
+                extensions=["tables", "fenced_code", "sane_lists"], output_format="html"
+            )
+        )
+    html = _MARKDOWN[0].reset().convert(body)
     return nh3.clean(
         html,
         tags=_MD_TAGS,
