@@ -341,11 +341,16 @@ def test_mapping_errors_have_places_and_fixes(tmp_path: Path) -> None:
 
 
 def test_a_mapping_without_title_stage_or_created_is_refused(tmp_path: Path) -> None:
-    root = setup(tmp_path, "Title,Stage\nAcme,lead\n", "fields:\n  title: Title\n")
+    root = setup(tmp_path, "Title,Stage\nAcme,lead\n", "fields:\n  title: []\n  stage: null\n")
     code, out, _ = import_csv(root)
     assert code == 1
-    assert "error: fields.stage: every deal needs a stage" in out
-    assert "error: fields.created: every deal needs a created" in out
+    # sorted by place: the two missing fields are reported at 'fields:' (line 1)
+    assert [line.split(": error: ")[1] for line in out.splitlines() if ": error: " in line] == [
+        "fields.created: every deal needs a created date: name its column or give a default",
+        "fields.stage: every deal needs a stage: name its column or give a default",
+        "fields.title: is an empty list",
+    ]
+    assert files(root) == {}
 
 
 # -- file names and never overwriting -----------------------------------------------------

@@ -131,8 +131,11 @@ class _Reader:
             t = self.template(node, label)
             return Spec(label, (t,)) if t else None
         if node.kind == "seq":
+            if not node.items:
+                self.error(node, label, "is an empty list", _SPEC_HINT)
+                return None
             alts = [self.template(item, label) for item in node.items]
-            if not all(alts) or not alts:
+            if not all(alts):
                 return None
             return Spec(label, tuple(a for a in alts if a))
         keys = {k.text: (k, v) for k, v in node.pairs}
@@ -307,7 +310,8 @@ class _Reader:
                     line,
                     col,
                     f"fields.{required}",
-                    f"every deal needs a {required}: name its column or give a default",
+                    f"every deal needs a {required}{' date' if required == 'created' else ''}: "
+                    "name its column or give a default",
                     f"add under 'fields:' e.g. {example}",
                 )
         if "extra" in f and not f["extra"][1].is_null:
