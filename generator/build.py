@@ -152,7 +152,8 @@ class Builder:
         self.pages, self.deal_inputs = pages, deal_inputs
         files += [(f"charts/{c.name}.svg", c.svg) for c in charts]
         files += renderer.data_files() + assets(self.root)
-        written = write_site(self.out, files, self.written)
+        # the first build swaps a whole new site in; later ones (watch) update in place
+        written = write_site(self.out, files, self.written, swap=self.written is None)
         self.written = dict(files)
         return BuildResult(
             loaded,

@@ -7,6 +7,7 @@ failed build is reported, never fatal. The output folder is never watched.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import traceback
@@ -144,10 +145,8 @@ class Watcher:
                     self.handler, str(folder), recursive=True
                 )
             elif not present and name in self.watched:
-                try:
+                with contextlib.suppress(KeyError, ValueError):  # already gone with the folder
                     self.observer.unschedule(self.watched.pop(name))
-                except (KeyError, ValueError):
-                    pass
 
     def rebuild(self, changed: list[str]) -> Rebuild:
         self.building = True

@@ -1,14 +1,24 @@
 """Last stage, and the only code that touches the output folder.
 
-Each file is written to a temporary name and renamed into place, so a browser never sees
-half a page; nothing is written outside the output folder or twice in one build; a file
-whose bytes did not change is left alone; files an earlier build wrote and this one did not
-are removed (only those: the manifest says which they are).
+A build's files are compared with what the folder holds (by the hashes in its manifest,
+checked against each file's size and time, so nothing is read back); only changed files
+are written. Two ways to write them:
+
+- `swap` (the command line): the new site is assembled beside the old one (unchanged
+  files hard-linked, changed ones written) and swapped in with two renames, so a failed
+  or interrupted build leaves the old site whole;
+- in place (while serving): each changed file is written to a temporary name, and only
+  when all are written are they renamed into place, one after the other.
+
+Nothing is ever written outside the output folder, or twice in one build. Files in the
+folder that Dealbook did not write (a CNAME for Pages, say) are kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -27,19 +37,174 @@ class WriteResult:
     removed: int
 
 
-def _target(out: Path, rel: str) -> Path:
-    """The path for `rel` under `out` (already resolved), refusing anything that leaves it."""
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _check(rel: str) -> PurePosixPath:
     pure = PurePosixPath(rel)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in rel:
-        raise WriteError(f"refusing to write {rel!r}: outside the output folder")
-    path = out.joinpath(*pure.parts)
-    # a symlinked folder inside the output could still lead out of it
-    parent = path.parent
-    if parent != out and (
-        parent.is_symlink() or out not in parent.resolve().parents and parent.resolve() != out
+    if (
+        pure.is_absolute()
+        or not pure.parts
+        or any(part in ("..", ".", "") for part in pure.parts)
+        or "\\" in rel
+        or rel == MANIFEST
     ):
         raise WriteError(f"refusing to write {rel!r}: outside the output folder")
-    return path
+    return pure
+
+
+def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:
+    """path -> (hash, size) of each file the last build wrote. (No times: the manifest is
+    part of the site, which must be the same bytes on every machine.)"""
+    entries: dict[str, tuple[str, int]] = {}
+    try:
+        text = (out / MANIFEST).read_text(encoding="utf-8")
+    except OSError:
+        return entries
+    for line in text.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[1].isdigit():
+            entries[parts[2]] = (parts[0], int(parts[1]))
+    return entries
+
+
+def _on_disk(out: Path, rel: str, entry: tuple[str, int] | None) -> str | None:
+    """The hash of the file as it is now, trusting the manifest while the size agrees (the
+    output folder is ours: a same-size edit by hand there is not looked for)."""
+    path = out / rel
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if entry is not None and entry[1] == st.st_size:
+        return entry[0]
+    try:
+        return digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def recover(out: Path) -> None:
+    """Finish a swap that was interrupted between its two renames, and clear leftovers."""
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    old = sorted(parent.glob(f".{out.name}.old-*"))
+    if not out.exists() and old:
+        os.replace(old[-1], out)
+        old = old[:-1]
+    for leftover in [*old, *parent.glob(f".{out.name}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_site(
+    out: Path,
+    files: list[tuple[str, bytes]],
+    previous: dict[str, bytes] | None = None,
+    swap: bool = True,
+) -> WriteResult:
+    """Make `out` hold exactly `files` (path in the site, bytes), plus any file it held that
+    no build of ours wrote. `previous` is what this process wrote there last time."""
+    seen: set[str] = set()
+    for rel, _ in files:
+        _check(rel)
+        if rel in seen:
+            raise WriteError(f"refusing to write {rel!r} twice in one build")
+        seen.add(rel)
+    recover(out)
+    out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
+    manifest = _read_manifest(out)
+    if previous is not None and not manifest:
+        previous = None  # the folder was emptied meanwhile: compare with what is there
+    changed: list[tuple[str, bytes, str]] = []
+    hashes: dict[str, str] = {}
+    sizes = {rel: len(data) for rel, data in files}
+    for rel, data in files:
+        if previous is not None and previous.get(rel) is data:
+            hashes[rel] = manifest[rel][0] if rel in manifest else digest(data)
+            if rel in manifest:
+                continue
+        h = digest(data)
+        hashes[rel] = h
+        if _on_disk(out, rel, manifest.get(rel)) != h:
+            changed.append((rel, data, h))
+    stale = [rel for rel in manifest if rel not in seen]
+    unchanged = len(files) - len(changed)
+    if not changed and not stale and (out / MANIFEST).exists():
+        return WriteResult(0, unchanged, 0)
+    if swap:
+        try:
+            _swap(out, files, changed, set(manifest), hashes, sizes)
+            return WriteResult(len(changed), unchanged, len(stale))
+        except OSError as exc:
+            if exc.errno not in (18, 16):  # EXDEV, EBUSY: out is a mount point; write in place
+                raise
+    _in_place(out, changed, stale, hashes, sizes)
+    return WriteResult(len(changed), unchanged, len(stale))
+
+
+def _manifest_text(sizes: dict[str, int], hashes: dict[str, str]) -> bytes:
+    lines = [f"{hashes[rel]} {sizes[rel]} {rel}" for rel in sorted(hashes)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _swap(
+    out: Path,
+    files: list[tuple[str, bytes]],
+    changed: list[tuple[str, bytes, str]],
+    ours_before: set[str],
+    hashes: dict[str, str],
+    sizes: dict[str, int],
+) -> None:
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        new = {rel for rel, _, _ in changed}
+        made: set[str] = set()
+        for rel, data, _ in changed:
+            _write_plain(stage, rel, data, made)
+        for rel, _ in files:
+            if rel not in new:
+                _link(out / rel, stage / rel, made, stage)
+        # files Dealbook did not write (a CNAME, a verification file) come along
+        for dirpath, _dirnames, filenames in os.walk(out):
+            base = Path(dirpath)
+            for name in filenames:
+                rel = (base / name).relative_to(out).as_posix()
+                if rel != MANIFEST and rel not in ours_before and rel not in hashes:
+                    _link(base / name, stage / rel, made, stage)
+        (stage / MANIFEST).write_bytes(_manifest_text(sizes, hashes))
+        os.chmod(stage, 0o755)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rmdir(old)
+    os.replace(out, old)
+    os.replace(stage, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _mkdirs(stage: Path, rel: str, made: set[str]) -> None:
+    parent = PurePosixPath(rel).parent.as_posix()
+    if parent != "." and parent not in made:
+        (stage / parent).mkdir(parents=True, exist_ok=True)
+        made.add(parent)
+
+
+def _write_plain(stage: Path, rel: str, data: bytes, made: set[str]) -> None:
+    _mkdirs(stage, rel, made)
+    with open(stage / rel, "wb") as fh:
+        fh.write(data)
+
+
+def _link(src: Path, dst: Path, made: set[str], stage: Path) -> None:
+    _mkdirs(stage, dst.relative_to(stage).as_posix(), made)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -56,49 +221,38 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_site(
-    out: Path, files: list[tuple[str, bytes]], previous: dict[str, bytes] | None = None
-) -> WriteResult:
-    """Write `files` (path in the site, bytes) into `out`. `previous` is what the same
-    process wrote there last time: a file with the same bytes is then skipped without
-    reading it back (as long as the folder still holds that build)."""
-    out.mkdir(parents=True, exist_ok=True)
-    out = out.resolve()
-    if previous is not None and not (out / MANIFEST).exists():
-        previous = None  # the folder was emptied meanwhile: write everything
-    seen: set[str] = set()
-    written = unchanged = 0
-    for rel, data in files:
-        if rel in seen:
-            raise WriteError(f"refusing to write {rel!r} twice in one build")
-        seen.add(rel)
-        if previous is not None and previous.get(rel) == data:
-            unchanged += 1
-            continue
-        path = _target(out, rel)
-        try:
-            if path.read_bytes() == data:
-                unchanged += 1
-                continue
-        except OSError:
-            pass
-        write_atomic(path, data)
-        written += 1
-    removed = 0
-    manifest = out / MANIFEST
-    if manifest.exists():
-        for rel in manifest.read_text(encoding="utf-8").splitlines():
-            if rel and rel not in seen:
-                try:
-                    path = _target(out, rel)
-                except WriteError:
-                    continue
-                if path.is_file():
-                    path.unlink()
-                    removed += 1
-                    _prune(path.parent, out)
-    write_atomic(manifest, ("\n".join(sorted(seen)) + "\n").encode("utf-8"))
-    return WriteResult(written, unchanged, removed)
+def _in_place(
+    out: Path,
+    changed: list[tuple[str, bytes, str]],
+    stale: list[str],
+    hashes: dict[str, str],
+    sizes: dict[str, int],
+) -> None:
+    """Every changed file to a temporary name first; then the renames, close together."""
+    temps: list[tuple[str, Path]] = []  # (path in the site, its temporary file)
+    try:
+        for rel, data, _ in changed:
+            path = out / rel
+            if path.parent != out and out not in path.parent.resolve().parents:
+                raise WriteError(f"refusing to write {rel!r}: outside the output folder")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(name, 0o644)
+            temps.append((rel, Path(name)))
+    except BaseException:
+        for _, temp in temps:
+            temp.unlink(missing_ok=True)
+        raise
+    for rel, temp in temps:
+        os.replace(temp, out / rel)
+    for rel in stale:
+        path = out / rel
+        if path.is_file():
+            path.unlink()
+            _prune(path.parent, out)
+    write_atomic(out / MANIFEST, _manifest_text(sizes, hashes))
 
 
 def _prune(folder: Path, out: Path) -> None:
