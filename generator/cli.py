@@ -296,7 +296,16 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
         return run_live(args, r)
     from .build import build
 
-    result = build(root, args.out, args.as_of, args.base_url)
+    import jinja2
+
+    try:
+        result = build(root, args.out, args.as_of, args.base_url)
+    except jinja2.TemplateError as exc:
+        where = (
+            f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        )
+        r.usage_error(f"{where}a template failed: {exc.message or exc}; the site was not changed")
+        return EXIT_PROBLEMS
     loaded = result.loaded
     r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems), limit=BUILD_LIMIT)
     left_out = len(loaded.invalid)
