@@ -294,9 +294,9 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
         from .live import run_live
 
         return run_live(args, r)
-    from .build import build
-
     import jinja2
+
+    from .build import build
 
     try:
         result = build(root, args.out, args.as_of, args.base_url)
