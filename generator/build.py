@@ -7,19 +7,23 @@ single `build()` is a Builder used once; both give the same bytes.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .cache import BuildCache
 from .charts import Chart, render_charts
 from .config import normalize_base_url
+from .load import deal_paths
 from .metrics import compute
 from .model import Problem
-from .pipeline import FileCache, Loaded, load_repo
+from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, load_repo
 from .render import BUILTIN_TEMPLATES, Memo, Renderer, SiteInput, deal_url, environment
-from .write import WriteResult, write_site
+from .write import MANIFEST, WriteResult, digest, write_site
 
 ASSETS = BUILTIN_TEMPLATES / "assets"
 
@@ -33,6 +37,8 @@ class BuildResult:
     seconds: float
     rendered: int  # pages rendered this time (the rest were reused)
     kept: bool = False  # the config had errors, so the last good site was left as it was
+    deals: int = 0  # valid deals
+    invalid: int = 0  # deal files left out for errors
 
     @property
     def problems(self) -> list[Problem]:
@@ -63,6 +69,25 @@ def _templates_key(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(key)
 
 
+class _State:
+    """What a Builder may reuse, in one picklable value (see cache.py)."""
+
+    def __init__(self) -> None:
+        self.files = FileCache()
+        self.charts: dict[str, tuple[Any, Chart]] = {}
+        self.pages: dict[str, tuple[dict[str, Any], str]] = {}  # page -> (context, its hash)
+        self.deal_inputs: dict[str, Any] = {}  # deal page -> what it showed last time
+        self.memo = Memo()
+        self.templates: object = None
+        self.facts: dict[str, Any] = {}  # deal id -> (Deal, DealFacts) for `facts_day`
+        self.facts_day: date | None = None
+        self.manifest = ""  # hash of the output folder's manifest after the last build
+
+    def forget_pages(self) -> None:
+        self.pages.clear()
+        self.deal_inputs.clear()
+
+
 class Builder:
     def __init__(
         self,
@@ -70,38 +95,49 @@ class Builder:
         out: Path | None = None,
         as_of: date | None = None,
         base_url: str | None = None,
+        cache: bool = True,
     ) -> None:
         self.root = root
         self.out = out or root / "site"
         self.as_of = as_of
         self.base_url = normalize_base_url(base_url) if base_url else None
-        self.files = FileCache()
-        self.charts: dict[str, tuple[Any, Chart]] = {}
-        self.pages: dict[str, tuple[dict[str, Any], bytes]] = {}  # out -> (context, bytes)
-        self.memo = Memo()
-        self.templates: object = None
+        self.cache = BuildCache(self.root, self.out) if cache else None
+        self._state: _State | None = None  # loaded from the cache when first needed
         self.env = environment(root)
-        self.written: dict[str, bytes] | None = None  # what the last build left in `out`
-        self.facts: dict[str, Any] = {}  # deal id -> (Deal, DealFacts) for `facts_day`
-        self.facts_day: date | None = None
-        self.deal_inputs: dict[str, Any] = {}  # deal page -> what it showed last time
+        self.builds = 0  # in this process
 
-    def _forget_rendering(self) -> None:
-        self.pages.clear()
-        self.deal_inputs.clear()
-        self.memo = Memo()
-        self.env = environment(self.root)
+    @property
+    def state(self) -> _State:
+        if self._state is None:
+            kept = self.cache.load() if self.cache else None
+            self._state = kept if isinstance(kept, _State) else _State()
+        return self._state
 
     def build(self, keep_on_config_error: bool = False) -> BuildResult:
         """Build the site. With `keep_on_config_error` (while serving), a config with errors
         leaves the last good site in place instead of building one with default settings."""
         started = time.perf_counter()
         templates = _templates_key(self.root)
-        if templates != self.templates:
-            self.templates = templates
-            self._forget_rendering()
-        loaded = load_repo(self.root, self.files)
-        if keep_on_config_error and loaded.config_errors and self.written is not None:
+        if self.cache is not None and self.builds == 0:
+            # a fresh run: if no input, template, date or output changed, there is nothing to do
+            fingerprint = self._fingerprint(templates)
+            summary = self.cache.load_summary()
+            if isinstance(summary, tuple) and len(summary) == 2 and summary[0] == fingerprint:
+                self.builds += 1
+                done: BuildResult = replace(
+                    summary[1], seconds=time.perf_counter() - started, rendered=0
+                )
+                return done
+        st = self.state
+        if templates != st.templates:
+            st.templates, st.memo = templates, Memo()
+            st.forget_pages()
+            self.env = environment(self.root)
+        if _manifest_hash(self.out) != st.manifest:
+            st.forget_pages()  # the output folder is not what the last build left
+        reread = st.files.reads
+        loaded = load_repo(self.root, st.files)
+        if keep_on_config_error and loaded.config_errors and self.builds:
             return BuildResult(
                 loaded, self.out, 0, WriteResult(0, 0, 0), time.perf_counter() - started, 0, True
             )
@@ -109,60 +145,96 @@ class Builder:
         if self.base_url is not None:
             config = replace(config, base_url=self.base_url)
         day = self.as_of or config.as_of or date.today()
-        if day != self.facts_day:
-            self.facts, self.facts_day = {}, day
-        metrics = compute(loaded.deals, config, day, len(loaded.invalid), self.facts)
-        charts = render_charts(metrics, config, self.charts)
+        if day != st.facts_day:
+            st.facts, st.facts_day = {}, day
+        metrics = compute(loaded.deals, config, day, len(loaded.invalid), st.facts)
+        charts = render_charts(metrics, config, st.charts)
         site = SiteInput(
             config, loaded.deals, loaded.invalid, loaded.problems, metrics, charts, loaded.files
         )
-        renderer = Renderer(site, self.root, self.env, self.memo)
-        files: list[tuple[str, bytes]] = []
-        pages: dict[str, tuple[dict[str, Any], bytes]] = {}
+        renderer = Renderer(site, self.root, self.env, st.memo)
+        files: list[tuple[str, bytes | None]] = []
+        pages: dict[str, tuple[dict[str, Any], str]] = {}
         rendered = 0
         for page in renderer.pages():
-            previous = self.pages.get(page.out)
+            previous = st.pages.get(page.out)
             if previous is not None and previous[0] == page.context:
-                data = previous[1]
+                pages[page.out] = previous
+                files.append((page.out, None))  # unchanged: keep the file as it is
             else:
                 data = renderer.render(page)
                 rendered += 1
-            pages[page.out] = (page.context, data)
-            files.append((page.out, data))
+                pages[page.out] = (page.context, digest(data))
+                files.append((page.out, data))
         # A deal's page is looked at only if its deal, facts, problems or layout changed:
         # with thousands of deals, even building each page's context would cost too much.
         deal_inputs: dict[str, Any] = {}
         for d in loaded.deals:
             out = deal_url(d.id)
             inputs = renderer.deal_inputs(d)
-            before = self.deal_inputs.get(out)
-            if (
-                before is not None
-                and before[0] is inputs[0]
-                and before[1:] == inputs[1:]
-                and out in self.pages
-            ):
-                data = self.pages[out][1]
+            before = st.deal_inputs.get(out)
+            if before is not None and before[0] is inputs[0] and before[1:] == inputs[1:]:
+                files.append((out, None))
             else:
-                data = renderer.render(renderer.deal_page(d))
+                files.append((out, renderer.render(renderer.deal_page(d))))
                 rendered += 1
             deal_inputs[out] = inputs
-            pages[out] = ({}, data)
-            files.append((out, data))
-        self.pages, self.deal_inputs = pages, deal_inputs
+        st.pages, st.deal_inputs = pages, deal_inputs
         files += [(f"charts/{c.name}.svg", c.svg) for c in charts]
         files += renderer.data_files() + assets(self.root)
         # the first build swaps a whole new site in; later ones (watch) update in place
-        written = write_site(self.out, files, self.written, swap=self.written is None)
-        self.written = dict(files)
-        return BuildResult(
+        written = write_site(self.out, files, swap=self.builds == 0)
+        self.builds += 1
+        st.manifest = _manifest_hash(self.out)
+        if self.cache and (written.written or written.removed or st.files.reads != reread):
+            self.cache.save(st)
+        result = BuildResult(
             loaded,
             self.out,
-            len(pages),
+            sum(1 for rel, _ in files if rel.endswith(".html")),
             written,
             time.perf_counter() - started,
             rendered,
+            deals=len(loaded.deals),
+            invalid=len(loaded.invalid),
         )
+        if self.cache is not None:
+            light = replace(loaded, deals=[], invalid=[])  # the counts are in the result
+            unchanged = WriteResult(0, written.written + written.unchanged, 0)
+            self.cache.save_summary(
+                (self._fingerprint(templates), replace(result, loaded=light, written=unchanged))
+            )
+        return result
+
+    def _fingerprint(self, templates: object) -> str:
+        """Everything a build's output depends on, cheaply: code, options, today's date,
+        the config's and every deal file's size and time, the templates, the output."""
+        h = hashlib.blake2b(digest_size=16)
+        config = self.root / CONFIG_NAME
+        sig = os.stat(config) if config.exists() else None
+        h.update(
+            repr(
+                (self.as_of, self.base_url, date.today(), templates, _manifest_hash(self.out))
+            ).encode()
+        )
+        if sig is not None:
+            h.update(f"{sig.st_mtime_ns} {sig.st_size} {sig.st_ino}".encode())
+        deals = self.root / DEALS_DIR
+        base = str(deals) + os.sep
+        for rel in deal_paths(deals):
+            try:
+                s = os.stat(base + rel)
+                h.update(f"{rel} {s.st_mtime_ns} {s.st_size} {s.st_ino}\n".encode())
+            except OSError:
+                h.update(rel.encode())
+        return h.hexdigest()
+
+
+def _manifest_hash(out: Path) -> str:
+    try:
+        return digest((out / MANIFEST).read_bytes())
+    except OSError:
+        return ""
 
 
 def build(

@@ -308,13 +308,19 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
         return EXIT_PROBLEMS
     loaded = result.loaded
     r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems), limit=BUILD_LIMIT)
-    left_out = len(loaded.invalid)
+    left_out = result.invalid
     note = f", {left_out} left out for errors (see problems.html)" if left_out else ""
-    n = len(loaded.deals)
-    r.line(
-        f"built {result.pages} pages from {n} deal{'s' if n != 1 else ''}{note} in "
-        f"{result.seconds:.1f} s -> {result.out / 'index.html'}"
-    )
+    n = result.deals
+    deals = f"{n} deal{'s' if n != 1 else ''}"
+    if result.written.written or result.written.removed:
+        r.line(
+            f"built {result.pages} pages from {deals}{note} in "
+            f"{result.seconds:.1f} s -> {result.out / 'index.html'}"
+        )
+    else:
+        r.line(
+            f"up to date: {result.pages} pages from {deals}{note} -> {result.out / 'index.html'}"
+        )
     return EXIT_OK
 
 

@@ -27,7 +27,7 @@ def describe(report: Rebuild) -> list[str]:
     stamp = time.strftime("%H:%M:%S")
     if not changed and report.result is not None and not report.result.kept:
         what = "start"
-        n = len(report.result.loaded.deals)
+        n = report.result.deals
         head = (
             f"{stamp} built {report.result.pages} pages from {n} deal{'s' if n != 1 else ''}"
             f" in {report.seconds:.1f} s -> {report.result.out / 'index.html'}"

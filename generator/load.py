@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 # `.` or `_`, `*~`, `*.swp`, `.#*`, JetBrains' `*___jb_tmp___`).
 _IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", "___jb_tmp___", "___jb_old___")
 
+
 class _Composer(_Loader):
     """Composes nodes without YAML 1.1's implicit typing: `validate` reads every value
     from its text, so asking the resolver's regular expressions about each one is wasted

@@ -47,6 +47,7 @@ class FileCache:
 
     def __init__(self) -> None:
         self.config_key: object = None
+        self.reads = 0  # files read and checked so far (not taken from here)
         self.entries: dict[str, tuple[tuple[int, int, int], list[Problem], Deal | DealFile]] = {}
 
     def for_config(self, key: object) -> None:
@@ -95,6 +96,7 @@ def load_repo(root: Path, cache: FileCache | None = None, only: list[str] | None
             file_problems = src.problems
             if cache is not None:
                 cache.entries[rel] = (sig, file_problems, result)
+                cache.reads += 1
         problems.extend(file_problems)
         if isinstance(result, Deal):
             deals.append(result)

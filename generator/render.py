@@ -180,12 +180,18 @@ class Page:
 
 
 class Memo:
-    """What a Renderer may reuse from an earlier build of the same site (kept by `watch`)."""
+    """What a Renderer may reuse from an earlier build of the same site (kept by `watch`,
+    and by the build cache between runs)."""
 
     def __init__(self) -> None:
         self.notes: dict[str, str] = {}  # Markdown body -> sanitised HTML
         self.deal_json: dict[str, tuple[Deal, DealFacts, str]] = {}  # deal id -> JSON text
         self.rows: dict[str, tuple[Deal, DealFacts, Any, Markup]] = {}  # deal id -> stage row
+        self.layout: Any = None  # the layout of the last build, shared by the rows above
+
+    def __getstate__(self) -> dict[str, Any]:
+        # notes are cheap to redo for the few deals that change, and heavy to store
+        return {**self.__dict__, "notes": {}}
 
 
 class Renderer:
@@ -209,6 +215,9 @@ class Renderer:
             self.problems_by_path.setdefault(p.path, []).append(p)
         # what every page's layout shows besides its own content
         self.layout = (self.c, self.m.as_of, self.m.period)
+        if self.memo.layout == self.layout:
+            self.layout = self.memo.layout  # the same object: rows compare by identity
+        self.memo.layout = self.layout
 
     # -- helpers shared by pages ------------------------------------------------------------
     def page(self, template: str, out: str, active: str, **context: Any) -> Page:
@@ -443,7 +452,7 @@ class Renderer:
         are the same (a stage may hold thousands of deals)."""
         f = self.m.facts[d.id]
         cached = self.memo.rows.get(d.id)
-        if cached is not None and cached[0] is d and cached[1] == f and cached[2] == self.layout:
+        if cached is not None and cached[0] is d and cached[1] == f and cached[2] is self.layout:
             return cached[3]
         html = Markup(
             self.env.get_template("_stage_row.html").render(

@@ -41,17 +41,16 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _check(rel: str) -> PurePosixPath:
-    pure = PurePosixPath(rel)
+def _check(rel: str) -> None:
+    parts = rel.split("/")
     if (
-        pure.is_absolute()
-        or not pure.parts
-        or any(part in ("..", ".", "") for part in pure.parts)
+        not rel
+        or rel.startswith("/")
         or "\\" in rel
         or rel == MANIFEST
+        or any(part in ("..", ".", "") for part in parts)
     ):
         raise WriteError(f"refusing to write {rel!r}: outside the output folder")
-    return pure
 
 
 def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:
@@ -100,12 +99,12 @@ def recover(out: Path) -> None:
 
 def write_site(
     out: Path,
-    files: list[tuple[str, bytes]],
-    previous: dict[str, bytes] | None = None,
+    files: list[tuple[str, bytes | None]],
     swap: bool = True,
 ) -> WriteResult:
     """Make `out` hold exactly `files` (path in the site, bytes), plus any file it held that
-    no build of ours wrote. `previous` is what this process wrote there last time."""
+    no build of ours wrote. Bytes of None mean "as the last build wrote it": the caller
+    knows the file did not change and need not have its bytes."""
     seen: set[str] = set()
     for rel, _ in files:
         _check(rel)
@@ -116,16 +115,16 @@ def write_site(
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
     manifest = _read_manifest(out)
-    if previous is not None and not manifest:
-        previous = None  # the folder was emptied meanwhile: compare with what is there
     changed: list[tuple[str, bytes, str]] = []
     hashes: dict[str, str] = {}
-    sizes = {rel: len(data) for rel, data in files}
+    sizes: dict[str, int] = {}
     for rel, data in files:
-        if previous is not None and previous.get(rel) is data:
-            hashes[rel] = manifest[rel][0] if rel in manifest else digest(data)
-            if rel in manifest:
-                continue
+        if data is None:
+            if rel not in manifest or not (out / rel).is_file():
+                raise WriteError(f"{rel!r} was to be kept but the output folder lacks it")
+            hashes[rel], sizes[rel] = manifest[rel]
+            continue
+        sizes[rel] = len(data)
         h = digest(data)
         hashes[rel] = h
         if _on_disk(out, rel, manifest.get(rel)) != h:
@@ -152,7 +151,7 @@ def _manifest_text(sizes: dict[str, int], hashes: dict[str, str]) -> bytes:
 
 def _swap(
     out: Path,
-    files: list[tuple[str, bytes]],
+    files: list[tuple[str, bytes | None]],
     changed: list[tuple[str, bytes, str]],
     ours_before: set[str],
     hashes: dict[str, str],

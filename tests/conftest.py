@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from generator.config import read_config as build_config
 from generator.load import SourceFile, read_config, read_deal
@@ -52,3 +55,9 @@ def check_one(
     result = check_deal(src, name, cfg, f"deals/{name}")
     problems = sort_problems(src.problems)
     return result, [p.format() for p in problems], [p.hint for p in problems]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_build_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Builds in the tests keep their cache in a temporary folder, not the user's."""
+    os.environ["DEALBOOK_CACHE_DIR"] = str(tmp_path_factory.mktemp("build-cache"))
