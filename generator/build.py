@@ -20,7 +20,8 @@ from .charts import Chart, render_charts
 from .config import normalize_base_url
 from .load import deal_paths
 from .metrics import compute
-from .model import Problem
+from .model import Deal, Problem
+from .parallel import pmap
 from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, load_repo
 from .render import BUILTIN_TEMPLATES, Memo, Renderer, SiteInput, deal_url, environment
 from .write import MANIFEST, WriteResult, digest, write_site
@@ -155,30 +156,33 @@ class Builder:
         renderer = Renderer(site, self.root, self.env, st.memo)
         files: list[tuple[str, bytes | None]] = []
         pages: dict[str, tuple[dict[str, Any], str]] = {}
-        rendered = 0
-        for page in renderer.pages():
-            previous = st.pages.get(page.out)
-            if previous is not None and previous[0] == page.context:
-                pages[page.out] = previous
-                files.append((page.out, None))  # unchanged: keep the file as it is
-            else:
-                data = renderer.render(page)
-                rendered += 1
-                pages[page.out] = (page.context, digest(data))
-                files.append((page.out, data))
         # A deal's page is looked at only if its deal, facts, problems or layout changed:
         # with thousands of deals, even building each page's context would cost too much.
         deal_inputs: dict[str, Any] = {}
+        todo: list[Deal] = []
         for d in loaded.deals:
             out = deal_url(d.id)
             inputs = renderer.deal_inputs(d)
             before = st.deal_inputs.get(out)
             if before is not None and before[0] is inputs[0] and before[1:] == inputs[1:]:
-                files.append((out, None))
+                files.append((out, None))  # unchanged: keep the file as it is
             else:
-                files.append((out, renderer.render(renderer.deal_page(d))))
-                rendered += 1
+                todo.append(d)
             deal_inputs[out] = inputs
+        for d, (html, row, entry) in zip(todo, pmap(renderer.deal_outputs, todo), strict=True):
+            renderer.remember(d, row, entry)
+            files.append((deal_url(d.id), html))
+        rendered = len(todo)
+        for page in renderer.pages():
+            previous = st.pages.get(page.out)
+            if previous is not None and previous[0] == page.context:
+                pages[page.out] = previous
+                files.append((page.out, None))
+            else:
+                data = renderer.render(page)
+                rendered += 1
+                pages[page.out] = (page.context, digest(data))
+                files.append((page.out, data))
         st.pages, st.deal_inputs = pages, deal_inputs
         files += [(f"charts/{c.name}.svg", c.svg) for c in charts]
         files += renderer.data_files() + assets(self.root)

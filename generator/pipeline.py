@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from . import config as config_mod
 from .load import deal_paths, read_config, read_deal
 from .model import Config, Deal, DealFile, Problem
+from .parallel import pmap
 from .validate import check_deal, sort_problems
 
 CONFIG_NAME = "dealbook.yaml"
@@ -56,9 +58,18 @@ class FileCache:
             self.entries.clear()
 
 
-def _signature(path: str) -> tuple[int, int, int]:
-    st = os.stat(path)
+def _signature_or_none(path: str) -> tuple[int, int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:  # deleted between listing and reading
+        return (0, 0, 0)
     return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _check_file(base: str, config: Config, rel: str) -> tuple[list[Problem], Deal | DealFile]:
+    shown = f"{DEALS_DIR}/{rel}"
+    src = read_deal(Path(base + rel), shown)
+    return src.problems, check_deal(src, rel, config, shown)
 
 
 def load_repo(root: Path, cache: FileCache | None = None, only: list[str] | None = None) -> Loaded:
@@ -78,30 +89,28 @@ def load_repo(root: Path, cache: FileCache | None = None, only: list[str] | None
     deals_dir = root / DEALS_DIR
     files = deal_paths(deals_dir) if only is None else sorted(only)
     base = str(deals_dir) + os.sep
-    seen: set[str] = set()
+    sigs = {rel: _signature_or_none(base + rel) for rel in files}
+    todo = [
+        rel
+        for rel in files
+        if cache is None or rel not in cache.entries or cache.entries[rel][0] != sigs[rel]
+    ]
+    fresh = dict(zip(todo, pmap(partial(_check_file, base, config), todo), strict=True))
     for rel in files:
-        seen.add(rel)
-        path = base + rel
-        try:
-            sig = _signature(path)
-        except OSError:  # deleted between listing and reading
-            sig = (0, 0, 0)
-        entry = cache.entries.get(rel) if cache is not None else None
-        if entry is not None and entry[0] == sig:
-            file_problems, result = entry[1], entry[2]
-        else:
-            shown = f"{DEALS_DIR}/{rel}"
-            src = read_deal(Path(path), shown)
-            result = check_deal(src, rel, config, shown)
-            file_problems = src.problems
+        if rel in fresh:
+            file_problems, result = fresh[rel]
             if cache is not None:
-                cache.entries[rel] = (sig, file_problems, result)
+                cache.entries[rel] = (sigs[rel], file_problems, result)
                 cache.reads += 1
+        else:
+            assert cache is not None
+            file_problems, result = cache.entries[rel][1], cache.entries[rel][2]
         problems.extend(file_problems)
         if isinstance(result, Deal):
             deals.append(result)
         else:
             invalid.append(result)
+    seen = set(files)
     if cache is not None:
         for rel in set(cache.entries) - seen:
             del cache.entries[rel]

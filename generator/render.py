@@ -466,6 +466,20 @@ class Renderer:
         self.memo.rows[d.id] = (d, f, self.layout, html)
         return html
 
+    def deal_outputs(self, d: Deal) -> tuple[bytes, Markup, str]:
+        """A deal's page, its stage-list row and its deals.json entry, rendered fresh
+        (safe to run in a worker process: it changes nothing)."""
+        closed = bool(self.c.stage(d.stage).outcome)
+        self.memo.rows.pop(d.id, None)
+        self.memo.deal_json.pop(d.id, None)
+        return self.render(self.deal_page(d)), self.stage_row(d, closed), self.deal_json(d)
+
+    def remember(self, d: Deal, row: Markup, entry: str) -> None:
+        """Keep what deal_outputs made (in whichever process it ran)."""
+        f = self.m.facts[d.id]
+        self.memo.rows[d.id] = (d, f, self.layout, row)
+        self.memo.deal_json[d.id] = (d, f, entry)
+
     def deal_inputs(self, d: Deal) -> tuple[Deal, DealFacts, tuple[Problem, ...], Any]:
         """Everything a deal's page shows, to compare with the last build's before rendering."""
         return (d, self.m.facts[d.id], tuple(self.problems_by_path.get(d.path, ())), self.layout)
