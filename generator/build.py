@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -97,6 +98,7 @@ class Builder:
         as_of: date | None = None,
         base_url: str | None = None,
         cache: bool = True,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.root = root
         self.out = out or root / "site"
@@ -104,6 +106,7 @@ class Builder:
         self.base_url = normalize_base_url(base_url) if base_url else None
         self.cache = BuildCache(self.root, self.out) if cache else None
         self._state: _State | None = None  # loaded from the cache when first needed
+        self.progress = progress  # (what, done, total), for a progress bar
         self.env = environment(root)
         self.builds = 0  # in this process
 
@@ -137,7 +140,7 @@ class Builder:
         if _manifest_hash(self.out) != st.manifest:
             st.forget_pages()  # the output folder is not what the last build left
         reread = st.files.reads
-        loaded = load_repo(self.root, st.files)
+        loaded = load_repo(self.root, st.files, progress=self._phase("reading deals"))
         if keep_on_config_error and loaded.config_errors and self.builds:
             return BuildResult(
                 loaded, self.out, 0, WriteResult(0, 0, 0), time.perf_counter() - started, 0, True
@@ -169,7 +172,9 @@ class Builder:
             else:
                 todo.append(d)
             deal_inputs[out] = inputs
-        for d, (html, row, entry) in zip(todo, pmap(renderer.deal_outputs, todo), strict=True):
+        for d, (html, row, entry) in zip(
+            todo, pmap(renderer.deal_outputs, todo, self._phase("rendering pages")), strict=True
+        ):
             renderer.remember(d, row, entry)
             files.append((deal_url(d.id), html))
         rendered = len(todo)
@@ -209,6 +214,12 @@ class Builder:
                 (self._fingerprint(templates), replace(result, loaded=light, written=unchanged))
             )
         return result
+
+    def _phase(self, what: str) -> Callable[[int, int], None] | None:
+        report = self.progress
+        if report is None:
+            return None
+        return lambda done, total: report(what, done, total)
 
     def _fingerprint(self, templates: object) -> str:
         """Everything a build's output depends on, cheaply: code, options, today's date,

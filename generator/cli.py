@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .model import Problem
-from .report import FORMATS, github_lines, json_lines
+from .report import FORMATS, github_lines, json_lines, summary
 from .schema import deal_schema
 from .values import BadValue, parse_date
 
@@ -27,9 +27,7 @@ class Reporter:
     def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
         self.out, self.err = out, err
 
-    def problems(
-        self, problems: list[Problem], files: int, bad_files: int, limit: int | None = None
-    ) -> None:
+    def problems(self, problems: list[Problem], files: int, limit: int | None = None) -> None:
         """Every problem, or with `limit` at most that many (errors first) and a pointer to
         `dealbook check` for the rest, so a build of a big pipeline stays short."""
         shown = problems
@@ -39,8 +37,6 @@ class Reporter:
             print(p.format(), file=self.out)
             if p.hint:
                 print(f"    hint: {p.hint}", file=self.out)
-        errors = sum(1 for p in problems if p.is_error)
-        warnings = len(problems) - errors
         if len(shown) < len(problems):
             print(
                 f"... {len(problems) - len(shown)} more not shown; `dealbook check` lists "
@@ -48,19 +44,40 @@ class Reporter:
                 file=self.out,
             )
         if problems:
-            n = len(problems)
-            print(
-                f"{n} problem{'s' if n != 1 else ''} ({errors} error{'s' if errors != 1 else ''}, "
-                f"{warnings} warning{'s' if warnings != 1 else ''}) in {bad_files} of {files} "
-                f"deal{'s' if files != 1 else ''}",
-                file=self.out,
-            )
+            print(summary(problems, files), file=self.out)
 
     def line(self, text: str) -> None:
         print(text, file=self.out)
 
     def usage_error(self, text: str) -> None:
         print(f"dealbook: error: {text}", file=self.err)
+
+
+class ProgressBar:
+    """`reading deals [########------] 6,000/10,000` on a terminal, redrawn in place; nothing
+    when the output is not a terminal or under CI."""
+
+    WIDTH = 24
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.on = stream.isatty() and os.environ.get("CI") != "true"
+        self.drawn = False
+
+    def show(self, what: str, done: int, total: int) -> None:
+        if not self.on or total < 200:
+            return
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.stream.write(f"\r{what:<16} [{bar}] {done:,}/{total:,}\x1b[K")
+        self.stream.flush()
+        self.drawn = True
+
+    def done(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.drawn = False
 
 
 def _as_of(text: str) -> date:
@@ -223,15 +240,11 @@ def _check(args: argparse.Namespace, r: Reporter) -> int:
         for line in json_lines(loaded.problems):
             r.line(line)
     else:
-        r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems))
+        r.problems(loaded.problems, loaded.files)
         if not loaded.problems:
-            r.line(f"{loaded.files} deal{'s' if loaded.files != 1 else ''} checked, no problems")
+            r.line(f"{loaded.files:,} deal{'s' if loaded.files != 1 else ''} checked, no problems")
     failed = loaded.errors > 0 or (args.strict and loaded.warnings > 0)
     return EXIT_PROBLEMS if failed else EXIT_OK
-
-
-def _bad_files(problems: list[Problem]) -> int:
-    return len({p.path for p in problems if p.path.startswith("deals/")})
 
 
 def _create(args: argparse.Namespace, r: Reporter) -> int:
@@ -296,30 +309,33 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
         return run_live(args, r)
     import jinja2
 
-    from .build import build
+    from .build import Builder
 
+    bar = ProgressBar(r.err)
     try:
-        result = build(root, args.out, args.as_of, args.base_url)
+        result = Builder(root, args.out, args.as_of, args.base_url, progress=bar.show).build()
     except jinja2.TemplateError as exc:
         where = (
             f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         )
         r.usage_error(f"{where}a template failed: {exc.message or exc}; the site was not changed")
         return EXIT_PROBLEMS
+    finally:
+        bar.done()
     loaded = result.loaded
-    r.problems(loaded.problems, loaded.files, _bad_files(loaded.problems), limit=BUILD_LIMIT)
+    r.problems(loaded.problems, loaded.files, limit=BUILD_LIMIT)
     left_out = result.invalid
     note = f", {left_out} left out for errors (see problems.html)" if left_out else ""
     n = result.deals
-    deals = f"{n} deal{'s' if n != 1 else ''}"
+    deals = f"{n:,} deal{'s' if n != 1 else ''}"
     if result.written.written or result.written.removed:
         r.line(
-            f"built {result.pages} pages from {deals}{note} in "
+            f"built {result.pages:,} pages from {deals}{note} in "
             f"{result.seconds:.1f} s -> {result.out / 'index.html'}"
         )
     else:
         r.line(
-            f"up to date: {result.pages} pages from {deals}{note} -> {result.out / 'index.html'}"
+            f"up to date: {result.pages:,} pages from {deals}{note} -> {result.out / 'index.html'}"
         )
     return EXIT_OK
 

@@ -29,7 +29,7 @@ def describe(report: Rebuild) -> list[str]:
         what = "start"
         n = report.result.deals
         head = (
-            f"{stamp} built {report.result.pages} pages from {n} deal{'s' if n != 1 else ''}"
+            f"{stamp} built {report.result.pages:,} pages from {n:,} deal{'s' if n != 1 else ''}"
             f" in {report.seconds:.1f} s -> {report.result.out / 'index.html'}"
         )
         return [head] + _errors(report)

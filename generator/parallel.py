@@ -32,23 +32,35 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     return [func(item) for item in items[bounds[0] : bounds[1]]]
 
 
-def pmap(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """[func(i) for i in items], in order, on every core when that is safe and worth it."""
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def pmap(func: Callable[[T], R], items: Sequence[T], progress: Progress | None = None) -> list[R]:
+    """[func(i) for i in items], in order, on every core when that is safe and worth it;
+    `progress` hears how many are done now and then."""
     n = workers()
+    total = len(items)
+    results: list[Any] = []
     if (
         n < 2
-        or len(items) < MIN_ITEMS
+        or total < MIN_ITEMS
         or threading.active_count() > 1
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        return [func(item) for item in items]
-    chunks = n * 4
-    size = -(-len(items) // chunks)
-    bounds = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+        for i, item in enumerate(items, 1):
+            results.append(func(item))
+            if progress is not None and (i % 250 == 0 or i == total):
+                progress(i, total)
+        return results
+    size = max(50, -(-total // (n * 16)))
+    bounds = [(i, min(i + size, total)) for i in range(0, total, size)]
     _JOB[:] = [(func, items)]
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:
-            parts = pool.map(_run_chunk, bounds)
+            for part in pool.imap(_run_chunk, bounds):
+                results.extend(part)
+                if progress is not None:
+                    progress(len(results), total)
     finally:
         _JOB.clear()
-    return [result for part in parts for result in part]
+    return results

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import config as config_mod
 from .load import deal_paths, read_config, read_deal
 from .model import Config, Deal, DealFile, Problem
-from .parallel import pmap
+from .parallel import Progress, pmap
 from .validate import check_deal, sort_problems
 
 CONFIG_NAME = "dealbook.yaml"
@@ -72,7 +72,12 @@ def _check_file(base: str, config: Config, rel: str) -> tuple[list[Problem], Dea
     return src.problems, check_deal(src, rel, config, shown)
 
 
-def load_repo(root: Path, cache: FileCache | None = None, only: list[str] | None = None) -> Loaded:
+def load_repo(
+    root: Path,
+    cache: FileCache | None = None,
+    only: list[str] | None = None,
+    progress: Progress | None = None,
+) -> Loaded:
     """Read and check the config and every deal file (or, with `only`, those deal files:
     paths relative to deals/)."""
     csrc = read_config(root / CONFIG_NAME, CONFIG_NAME)
@@ -95,7 +100,7 @@ def load_repo(root: Path, cache: FileCache | None = None, only: list[str] | None
         for rel in files
         if cache is None or rel not in cache.entries or cache.entries[rel][0] != sigs[rel]
     ]
-    fresh = dict(zip(todo, pmap(partial(_check_file, base, config), todo), strict=True))
+    fresh = dict(zip(todo, pmap(partial(_check_file, base, config), todo, progress), strict=True))
     for rel in files:
         if rel in fresh:
             file_problems, result = fresh[rel]

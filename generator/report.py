@@ -18,8 +18,8 @@ def summary(problems: list[Problem], files: int) -> str:
     bad = len({p.path for p in problems if p.path.startswith("deals/")})
     n = len(problems)
     return (
-        f"{n} problem{'s' if n != 1 else ''} ({errors} error{'s' if errors != 1 else ''}, "
-        f"{warnings} warning{'s' if warnings != 1 else ''}) in {bad} of {files} "
+        f"{n:,} problem{'s' if n != 1 else ''} ({errors:,} error{'s' if errors != 1 else ''}, "
+        f"{warnings:,} warning{'s' if warnings != 1 else ''}) in {bad:,} of {files:,} "
         f"deal{'s' if files != 1 else ''}"
     )
 
