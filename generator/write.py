@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 MANIFEST = ".dealbook-manifest"
 
@@ -71,15 +71,16 @@ def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:
 def _on_disk(out: Path, rel: str, entry: tuple[str, int] | None) -> str | None:
     """The hash of the file as it is now, trusting the manifest while the size agrees (the
     output folder is ours: a same-size edit by hand there is not looked for)."""
-    path = out / rel
+    path = os.path.join(out, rel)  # strings, not Path: this runs for every file
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     if entry is not None and entry[1] == st.st_size:
         return entry[0]
     try:
-        return digest(path.read_bytes())
+        with open(path, "rb") as fh:
+            return digest(fh.read())
     except OSError:
         return None
 
@@ -158,21 +159,24 @@ def _swap(
     sizes: dict[str, int],
 ) -> None:
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    src, dst = str(out) + os.sep, str(stage) + os.sep
     try:
         new = {rel for rel, _, _ in changed}
         made: set[str] = set()
         for rel, data, _ in changed:
-            _write_plain(stage, rel, data, made)
+            _mkdirs(dst, rel, made)
+            with open(dst + rel, "wb") as fh:
+                fh.write(data)
         for rel, _ in files:
             if rel not in new:
-                _link(out / rel, stage / rel, made, stage)
+                _link(src + rel, dst, rel, made)
         # files Dealbook did not write (a CNAME, a verification file) come along
         for dirpath, _dirnames, filenames in os.walk(out):
-            base = Path(dirpath)
+            prefix = os.path.relpath(dirpath, out).replace(os.sep, "/")
             for name in filenames:
-                rel = (base / name).relative_to(out).as_posix()
+                rel = name if prefix == "." else f"{prefix}/{name}"
                 if rel != MANIFEST and rel not in ours_before and rel not in hashes:
-                    _link(base / name, stage / rel, made, stage)
+                    _link(src + rel, dst, rel, made)
         (stage / MANIFEST).write_bytes(_manifest_text(sizes, hashes))
         os.chmod(stage, 0o755)
     except BaseException:
@@ -185,25 +189,20 @@ def _swap(
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _mkdirs(stage: Path, rel: str, made: set[str]) -> None:
-    parent = PurePosixPath(rel).parent.as_posix()
-    if parent != "." and parent not in made:
-        (stage / parent).mkdir(parents=True, exist_ok=True)
+def _mkdirs(stage: str, rel: str, made: set[str]) -> None:
+    parent = rel.rpartition("/")[0]
+    if parent and parent not in made:
+        os.makedirs(stage + parent, exist_ok=True)
         made.add(parent)
 
 
-def _write_plain(stage: Path, rel: str, data: bytes, made: set[str]) -> None:
+def _link(source: str, stage: str, rel: str, made: set[str]) -> None:
+    """Put the unchanged file `source` into the new site as `rel`: a hard link, no copy."""
     _mkdirs(stage, rel, made)
-    with open(stage / rel, "wb") as fh:
-        fh.write(data)
-
-
-def _link(src: Path, dst: Path, made: set[str], stage: Path) -> None:
-    _mkdirs(stage, dst.relative_to(stage).as_posix(), made)
     try:
-        os.link(src, dst)
+        os.link(source, stage + rel)
     except OSError:
-        shutil.copy2(src, dst)
+        shutil.copy2(source, stage + rel)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
