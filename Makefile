@@ -38,6 +38,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check generator tests bench
 	$(BIN)/mypy generator
 
+# Benchmarks (not part of the tests): build times and memory on synthetic pipelines of
+# 1,000, 10,000 and 100,000 deals, and save-to-rebuilt latency inside `serve`.
+# SIZES=1000,10000 make bench for a quicker run.
+SIZES ?= 1000,10000,100000
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --sizes $(SIZES)
+	$(BIN)/python bench/latency.py --sizes $(subst $(comma)100000,,$(SIZES))
+
+comma := ,
+
 clean:
 	rm -rf site .pytest_cache .mypy_cache .ruff_cache build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

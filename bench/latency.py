@@ -16,9 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.synth import make_pipeline  # noqa: E402
 from generator.build import Builder  # noqa: E402
 from generator.watch import Rebuild, Watcher  # noqa: E402
+
+from bench.synth import make_pipeline  # noqa: E402
 
 
 def measure(size: int, runs: int) -> dict[str, float]:
@@ -72,8 +73,10 @@ def main() -> None:
     rows = [measure(int(s), args.runs) for s in args.sizes.split(",")]
     print(f"{'deals':>8} {'save→rebuilt median':>20} {'min':>8} {'max':>8} {'of it, build':>13}")
     for r in rows:
-        print(f"{r['deals']:>8,} {r['median_ms']:>17.0f} ms {r['min_ms']:>5.0f} ms "
-              f"{r['max_ms']:>5.0f} ms {r['build_median_ms']:>10.0f} ms")
+        print(
+            f"{r['deals']:>8,} {r['median_ms']:>17.0f} ms {r['min_ms']:>5.0f} ms "
+            f"{r['max_ms']:>5.0f} ms {r['build_median_ms']:>10.0f} ms"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
 

@@ -20,11 +20,8 @@ SOURCES = ["upwork", "referral", "website", "linkedin", "repeat client", "confer
 OWNERS = ["maria", "li", "sam", "noor", "tomas"]
 REASONS = ["budget", "went quiet", "chose another freelancer", "timing", "price", "scope"]
 KINDS = ["email", "call", "upwork", "meeting"]
-WORDS = ("shopify store redesign booking app portal migration audit dashboard landing pages "
-         "membership site webflow headless api integration newsletter checkout analytics "
-         "brand refresh accessibility performance mobile").split()
-CLIENTS = ("Northwind Fjord Harbor Granite Maple Copper Willow Quarry Saltmarsh Juniper "
-           "Cedar Bramble Foxglove Kestrel Larkspur Oakridge Pemberton Tidewater").split()
+WORDS = ["shopify", "store", "redesign", "booking", "app", "portal", "migration", "audit", "dashboard", "landing", "pages", "membership", "site", "webflow", "headless", "api", "integration", "newsletter", "checkout", "analytics", "brand", "refresh", "accessibility", "performance", "mobile"]
+CLIENTS = ["Northwind", "Fjord", "Harbor", "Granite", "Maple", "Copper", "Willow", "Quarry", "Saltmarsh", "Juniper", "Cedar", "Bramble", "Foxglove", "Kestrel", "Larkspur", "Oakridge", "Pemberton", "Tidewater"]
 AS_OF = date(2026, 11, 20)
 
 
@@ -55,12 +52,16 @@ def deal_text(rng: random.Random, i: int) -> str:
             due = AS_OF + timedelta(days=rng.randint(-10, 20))
             lines.append(f"next_step_due: {due.isoformat()}")
         if rng.random() < 0.6:
-            lines.append(f"expected_close: {(AS_OF + timedelta(days=rng.randint(-5, 90))).isoformat()}")
+            lines.append(
+                f"expected_close: {(AS_OF + timedelta(days=rng.randint(-5, 90))).isoformat()}"
+            )
     lines.append(f"owner: {rng.choice(OWNERS)}")
     lines.append(f"source: {rng.choice(SOURCES)}")
     lines.append(f"tags: [{rng.choice(WORDS)}, {rng.choice(WORDS)}]")
-    touches = sorted(created + timedelta(days=rng.randint(0, (closed - created).days))
-                     for _ in range(rng.randint(0, 8)))
+    touches = sorted(
+        created + timedelta(days=rng.randint(0, (closed - created).days))
+        for _ in range(rng.randint(0, 8))
+    )
     if touches:
         lines.append("touches:")
         lines += [f"  - {t.isoformat()} {rng.choice(KINDS)} {rng.choice(WORDS)}" for t in touches]

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from .formatting import day, money, month, percent, short_money
+from .parallel import pmap
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -94,16 +95,28 @@ def render_charts(
     """The six charts in page order. With `memo` (kept by the caller between builds), a chart
     whose inputs are unchanged is reused instead of drawn again: drawing is the slow part."""
     ctx = _Context(metrics, config)
+    keys = {
+        name: (inputs(ctx), ctx.currency, tuple(sorted(ctx.labels.items())))
+        for name, _, inputs in _CHARTS
+    }
+    todo = [
+        (name, build)
+        for name, build, _ in _CHARTS
+        if memo is None or name not in memo or memo[name][0] != keys[name]
+    ]
+    # drawing is the slow part: on a fresh run, each core draws some of the charts
+    drawn = dict(
+        zip((n for n, _ in todo), pmap(lambda job: job[1](ctx), todo, min_items=3), strict=True)
+    )
     charts = []
-    for name, build, inputs in _CHARTS:
-        key = (inputs(ctx), ctx.currency, tuple(sorted(ctx.labels.items())))
-        if memo is not None and name in memo and memo[name][0] == key:
+    for name, _, _ in _CHARTS:
+        if name in drawn:
+            if memo is not None:
+                memo[name] = (keys[name], drawn[name])
+            charts.append(drawn[name])
+        else:
+            assert memo is not None
             charts.append(memo[name][1])
-            continue
-        chart = build(ctx)
-        if memo is not None:
-            memo[name] = (key, chart)
-        charts.append(chart)
     return charts
 
 

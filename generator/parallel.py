@@ -35,7 +35,12 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-def pmap(func: Callable[[T], R], items: Sequence[T], progress: Progress | None = None) -> list[R]:
+def pmap(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    progress: Progress | None = None,
+    min_items: int = MIN_ITEMS,
+) -> list[R]:
     """[func(i) for i in items], in order, on every core when that is safe and worth it;
     `progress` hears how many are done now and then."""
     n = workers()
@@ -43,7 +48,7 @@ def pmap(func: Callable[[T], R], items: Sequence[T], progress: Progress | None =
     results: list[Any] = []
     if (
         n < 2
-        or total < MIN_ITEMS
+        or total < min_items
         or threading.active_count() > 1
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
@@ -52,7 +57,7 @@ def pmap(func: Callable[[T], R], items: Sequence[T], progress: Progress | None =
             if progress is not None and (i % 250 == 0 or i == total):
                 progress(i, total)
         return results
-    size = max(50, -(-total // (n * 16)))
+    size = max(1 if total < 50 else 50, -(-total // (n * 16)))
     bounds = [(i, min(i + size, total)) for i in range(0, total, size)]
     _JOB[:] = [(func, items)]
     try:
