@@ -13,6 +13,32 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+MAX_QUOTED = 60  # characters of a value repeated in a message; the line and column say where
+# Control characters and the invisible marks that reorder text (bidi overrides, embeddings,
+# isolates): written out as escapes wherever a value is repeated, so a message can neither
+# run a terminal escape sequence nor show its words in another order than the file has them.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def visible(text: str) -> str:
+    """`text` with control and text-direction characters as escapes (\\x1b, \\u202e)."""
+    return _INVISIBLE.sub(_escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group()
+    if c in _ESCAPES:
+        return _ESCAPES[c]
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
+def quoted(text: str, limit: int = MAX_QUOTED) -> str:
+    """A value as a message repeats it: in quotes, on one line, at most `limit` characters."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "'" + visible(text) + "'"
+
 
 class BadValue(ValueError):
     def __init__(self, message: str, hint: str = "") -> None:
@@ -88,27 +114,31 @@ def parse_date(text: str) -> tuple[date, bool]:
     if not m:
         m = _DATETIME.match(text)
         had_time = bool(m)
+    q = quoted(text)
     if not m:
-        raise BadValue(f"'{text}' is not a date", "write dates as YYYY-MM-DD, e.g. 2026-09-14")
+        raise BadValue(f"{q} is not a date", "write dates as YYYY-MM-DD, e.g. 2026-09-14")
     year, month, day = (int(g) for g in m.groups())
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise BadValue(
-            f"year {year} is out of range", f"use a year between {MIN_YEAR} and {MAX_YEAR}"
+            f"{q} is out of range (year {year})", f"use a year between {MIN_YEAR} and {MAX_YEAR}"
         )
     if not 1 <= month <= 12:
         raise BadValue(
-            f"'{text}' is not a date: there is no month {month}",
+            f"{q} is not a date: there is no month {month}",
             "write dates as YYYY-MM-DD, month between 01 and 12",
         )
     last = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= last:
+    if day == 0:
+        raise BadValue(f"{q} is not a date: there is no day 0", "check the day of the month")
+    if day > last:
         raise BadValue(
-            f"'{text}' is not a date: {_MONTHS[month - 1]} {year} has {last} days",
+            f"{q} is not a date: {_MONTHS[month - 1]} {year} has {last} days",
             "check the day of the month",
         )
     return date(year, month, day), had_time
 
 
+MAX_AMOUNT_TEXT = 50
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 
 
@@ -118,8 +148,11 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
     Returns (amount, currency named in the text or None). `currency` is the one the deal
     is in (for deciding what a lone comma means).
     """
-    original = text
+    original = quoted(text)
     s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
+    how = "write the amount as a plain number such as 4800 or 4800.50"
+    if len(s) > MAX_AMOUNT_TEXT:  # no amount below the maximum is written this long
+        raise BadValue(f"{original} is not an amount", how)
     named: str | None = None
     # a currency code or symbol before or after the number
     m = re.match(r"^([A-Za-z]{3})\s*(\d.*)$", s)
@@ -136,20 +169,19 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
                 s = (s[len(sym) :] if s.startswith(sym) else s[: -len(sym)]).strip()
                 break
     if s.startswith("-") or s.startswith("(") or s.startswith("\u2212"):
-        raise BadValue(f"'{original}' is negative", "a deal's value is 0 or more")
+        raise BadValue(f"{original} is negative", "a deal's value is 0 or more")
     multiplier, suffix = Decimal(1), ""
     if s[-1:] in ("k", "K"):
         multiplier, suffix, s = Decimal(1000), s[-1], s[:-1].strip()
     elif s[-1:] in ("m", "M"):
         multiplier, suffix, s = Decimal(1_000_000), s[-1], s[:-1].strip()
-    how = "write the amount as a plain number such as 4800 or 4800.50"
     if not s or not re.fullmatch(r"[\d.,' ]+", s) or not s[0].isdigit() or not s[-1].isdigit():
-        raise BadValue(f"'{original}' is not an amount", how)
+        raise BadValue(f"{original} is not an amount", how)
     s = s.replace("'", " ")
     if " " in s:
         groups = s.split(" ")
         if not all(len(g) == 3 and g.isdigit() for g in groups[1:]):
-            raise BadValue(f"'{original}' is not an amount", how)
+            raise BadValue(f"{original} is not an amount", how)
         s = "".join(groups[:-1]) + groups[-1]
     decimal_comma = (named or currency or "") in DECIMAL_COMMA_CURRENCIES
     commas, dots = s.count(","), s.count(".")
@@ -158,21 +190,21 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
         group_sep = "." if dec_sep == "," else ","
         whole, _, frac = s.rpartition(dec_sep)
         if whole.count(dec_sep) or not _grouped(whole, group_sep):
-            raise BadValue(f"'{original}' is not an amount", how)
+            raise BadValue(f"{original} is not an amount", how)
         number = whole.replace(group_sep, "") + "." + frac
     elif commas or dots:
         sep = "," if commas else "."
         parts = s.split(sep)
         if len(parts) > 2:
             if not _grouped(s, sep):
-                raise BadValue(f"'{original}' is not an amount", how)
+                raise BadValue(f"{original} is not an amount", how)
             number = s.replace(sep, "")
         else:
             whole, frac = parts
             thousands_like = len(frac) == 3 and 1 <= len(whole) <= 3
             if sep == "," and not thousands_like:
                 raise BadValue(
-                    f"'{original}' is ambiguous: is the comma a decimal point?",
+                    f"{original} is ambiguous: is the comma a decimal point?",
                     f"write {whole}.{frac}{suffix} for a decimal, or {whole}{frac}{suffix} "
                     "for a whole "
                     "number (a dot for decimals, no thousands separator)",
@@ -181,7 +213,7 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
                 (sep == "," and decimal_comma) or (sep == "." and decimal_comma)
             ):
                 raise BadValue(
-                    f"'{original}' is ambiguous with {named or currency}: thousands or decimals?",
+                    f"{original} is ambiguous with {named or currency}: thousands or decimals?",
                     f"write {whole}{frac}{suffix} or {whole}.{frac}{suffix} (a dot for "
                     "decimals, no thousands separator)",
                 )
@@ -189,24 +221,30 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
     else:
         number = s
     if not _NUMBER.match(number):
-        raise BadValue(f"'{original}' is not an amount", how)
+        raise BadValue(f"{original} is not an amount", how)
     try:
         amount = Decimal(number) * multiplier
     except InvalidOperation as exc:  # pragma: no cover - the regex above rules this out
-        raise BadValue(f"'{original}' is not an amount", how) from exc
+        raise BadValue(f"{original} is not an amount", how) from exc
     if amount > Decimal(10) ** 12:
-        raise BadValue(
-            f"'{original}' is too large", "a deal's value must be below 1,000,000,000,000"
-        )
+        raise BadValue(f"{original} is too large", "a deal's value must be below 1,000,000,000,000")
     return _tidy(amount), named
 
 
 def _grouped(s: str, sep: str) -> bool:
+    """Digits in groups of three (1,234,567), or with a comma the Indian way, in lakhs and
+    crores (4,80,000 and 1,23,45,678): neither can be read as decimals."""
     groups = s.split(sep)
+    if not all(g.isdigit() for g in groups):
+        return False
+    if 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
+        return True
     return (
-        1 <= len(groups[0]) <= 3
-        and all(len(g) == 3 for g in groups[1:])
-        and all(g.isdigit() for g in groups)
+        sep == ","
+        and len(groups) >= 3
+        and 1 <= len(groups[0]) <= 2
+        and all(len(g) == 2 for g in groups[1:-1])
+        and len(groups[-1]) == 3
     )
 
 
@@ -224,22 +262,27 @@ def parse_probability(text: str) -> Decimal:
     percent = s.endswith("%")
     if percent:
         s = s[:-1].strip()
-    if not _NUMBER.match(s):
-        raise BadValue(f"'{text}' is not a probability", how)
-    p = Decimal(s)
+    sign = s[:1] if s[:1] in ("-", "+", "\u2212") else ""
+    if not _NUMBER.match(s[len(sign) :]):
+        raise BadValue(f"{quoted(text)} is not a probability", how)
+    p = Decimal(s[len(sign) :]) * (-1 if sign and sign != "+" else 1)
     if percent:
         p = p / 100
     if not 0 <= p <= 1:
-        raise BadValue(f"'{text}' is outside 0..1", how)
+        raise BadValue(f"{quoted(text)} is outside 0..1", how)
     return _tidy(p) if p in (0, 1) else p
 
 
 def parse_whole(text: str, low: int = 0) -> int:
     s = text.strip()
     if not re.fullmatch(r"\d+", s):
-        raise BadValue(f"'{text}' is not a whole number", f"write a whole number of {low} or more")
+        raise BadValue(
+            f"{quoted(text)} is not a whole number", f"write a whole number of {low} or more"
+        )
     if int(s) < low:
-        raise BadValue(f"'{text}' is less than {low}", f"write a whole number of {low} or more")
+        raise BadValue(
+            f"{quoted(text)} is less than {low}", f"write a whole number of {low} or more"
+        )
     return int(s)
 
 

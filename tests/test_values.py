@@ -361,7 +361,7 @@ def test_probability_in_a_deal_both_forms(tmp_path: Path) -> None:
         ("1.5", "'1.5' is outside 0..1"),
         ("140%", "'140%' is outside 0..1"),
         ("40", "'40' is outside 0..1"),
-        ("-0.1", "'-0.1' is not a probability"),
+        ("-0.1", "'-0.1' is outside 0..1"),
         ("likely", "'likely' is not a probability"),
     ],
 )
