@@ -7,12 +7,16 @@ its line and column, so `validate` decides what `NO`, `010` or `1:30` mean, not 
 from __future__ import annotations
 
 import os
+import re
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .model import ERROR, WARNING, Problem
+from .values import MAX_QUOTED, quoted, visible
 
 try:  # the C parser is several times faster; the pure-Python one gives the same nodes
     from yaml import CSafeLoader as _Loader
@@ -39,7 +43,21 @@ class _Composer(_Loader):
         return self._TAGS[kind]
 
 
-MAX_NODES = 20_000  # a front matter with more values than this is not a deal (alias bombs)
+# Limits that keep one file from taking the build's time or memory. Each is far above any
+# real deal (one with 10,000 touches has about 400 KB and 10,000 values) and each, when
+# hit, is an error on that file only.
+MAX_FILE_BYTES = 1_000_000  # read no more than this; a bigger file is an error
+MAX_NODES = 100_000  # values in one YAML document, aliases expanded (alias bombs)
+MAX_DEPTH = 50  # levels of nesting
+MAX_KEY = 100  # characters in a front-matter key
+_COUNT_EVENTS_FROM = 64_000  # front matter this long is counted before it is composed
+_SAVE_AS_UTF8 = "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)"
+# What YAML allows in a stream (PyYAML's reader refuses the rest)
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Characters a page address cannot carry as they are (# ? %), that Windows and the writer
+# refuse (a backslash), and control characters
+_BAD_NAME_CHARS = re.compile("[#?%\\\\\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -84,10 +102,23 @@ class SourceFile:
     end_line: int = 1  # line of the closing `---`, where a missing field is reported
 
     def error(self, line: int, col: int, fld: str, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.path, line, col, ERROR, fld, message, hint))
+        self.problems.append(_problem(self.path, line, col, ERROR, fld, message, hint))
 
     def warning(self, line: int, col: int, fld: str, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.path, line, col, WARNING, fld, message, hint))
+        self.problems.append(_problem(self.path, line, col, WARNING, fld, message, hint))
+
+
+def _problem(
+    path: str, line: int, col: int, severity: str, fld: str, message: str, hint: str
+) -> Problem:
+    """Every problem passes here: whatever a file puts into a message (a key, a value, its
+    name) is shown on one line, without control or text-direction characters, so a message
+    printed in a terminal or on the site reads the way the file is written."""
+    if len(fld) > MAX_QUOTED:
+        fld = fld[: MAX_QUOTED - 1] + "…"
+    return Problem(
+        visible(path), line, col, severity, visible(fld), visible(message), visible(hint)
+    )
 
 
 def is_deal_name(name: str) -> bool:
@@ -115,6 +146,10 @@ def deal_paths(deals_dir: Path) -> list[str]:
             if entry.is_dir(follow_symlinks=False):
                 if not name.startswith((".", "_")):
                     walk(entry.path, f"{prefix}{name}/")
+            elif entry.is_symlink():
+                # listed, so that reading it says why it is not read (links are not followed)
+                if is_deal_name(name) or (entry.is_dir() and not name.startswith((".", "_"))):
+                    found.append(prefix + name)
             elif is_deal_name(name) and entry.is_file():
                 found.append(prefix + name)
 
@@ -123,47 +158,52 @@ def deal_paths(deals_dir: Path) -> list[str]:
     return sorted(found)
 
 
+def _place(before: str) -> tuple[int, int]:
+    """(line, column) of the character after `before`, counting CRLF, CR and LF as breaks."""
+    lines = _LINE_BREAK.split(before)
+    return len(lines), len(lines[-1]) + 1
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """'UTF-16' or 'UTF-32' when the bytes are text in one of them, with or without a BOM."""
+    if data.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4096]
+    zeros = [i for i, b in enumerate(head) if b == 0]
+    if len(head) < 4 or len(zeros) * 10 < len(head):
+        return None  # a stray NUL or two is reported as such, after decoding
+    if len(zeros) * 2 > len(head):  # three bytes in four are zero in Latin text
+        return "UTF-32"
+    # UTF-16: the zero bytes of Latin letters all sit at even, or all at odd, offsets
+    even = sum(1 for i in zeros if i % 2 == 0)
+    return "UTF-16" if max(even, len(zeros) - even) * 10 >= len(zeros) * 9 else None
+
+
 def decode(data: bytes, src: SourceFile) -> str | None:
     """Bytes to text: UTF-8 (a BOM is dropped), CRLF and CR read as LF; anything else is an error."""
-    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        src.error(
-            1,
-            1,
-            "",
-            "file is UTF-16, not UTF-8",
-            "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)",
-        )
+    wide = _wide_encoding(data)
+    if wide:
+        src.error(1, 1, "", f"file is {wide}, not UTF-8", _SAVE_AS_UTF8)
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1  # characters
+        line, col = _place(data[: exc.start].decode("utf-8", "replace"))  # characters
         src.error(
             line,
             col,
             "",
             f"byte 0x{data[exc.start]:02x} is not valid UTF-8 "
             "(the file looks like Latin-1 or Windows-1252)",
-            "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)",
+            _SAVE_AS_UTF8,
         )
         return None
     if "\x00" in text:
-        if text.count("\x00") * 3 >= len(text):  # every other byte: UTF-16 without a BOM
-            src.error(
-                1,
-                1,
-                "",
-                "file is UTF-16, not UTF-8",
-                "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)",
-            )
-            return None
-        at = text.index("\x00")
-        line = text.count("\n", 0, at) + 1
-        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        line, col = _place(text[: text.index("\x00")])
         src.error(
             line, col, "", "file contains NUL bytes", "remove them; deal files are plain text"
         )
@@ -174,6 +214,26 @@ def decode(data: bytes, src: SourceFile) -> str | None:
 def split_front_matter(text: str, src: SourceFile) -> str | None:
     """Return the YAML text between the opening and closing `---`, setting src.body."""
     lines = text.split("\n")
+    if not text.strip():
+        src.error(
+            1,
+            1,
+            "",
+            "file is empty",
+            "write the deal's fields between two '---' lines, or delete the file",
+        )
+        return None
+    first = next(i for i, line in enumerate(lines) if line.strip())
+    if first and lines[first].strip() == "---":
+        above = "the empty line" if first == 1 else f"the {first} empty lines"
+        src.error(
+            first + 1,
+            1,
+            "",
+            "the front matter must start on the first line",
+            f"remove {above} above the '---'",
+        )
+        return None
     if not lines or lines[0].rstrip() != "---":
         if lines and lines[0].rstrip() == "+++":
             src.error(
@@ -197,14 +257,45 @@ def split_front_matter(text: str, src: SourceFile) -> str | None:
             src.end_line = i + 1
             src.body = "\n".join(lines[i + 1 :]).strip("\n")
             return "\n".join(lines[1:i])
-    src.error(1, 1, "", "front matter is not closed", "add a line with '---' after the last field")
+    hint = "add a line with '---' after the last field"
+    for i in range(1, len(lines)):
+        if re.fullmatch(r"\s*(-{2,}|\+{3,}|\.{3,})\s*", lines[i]):
+            hint = (
+                f"line {i + 1} is {quoted(lines[i])}; to end the front matter, write exactly '---'"
+            )
+            break
+    src.error(1, 1, "", "front matter is not closed", hint)
     return None
 
 
 def compose(yaml_text: str, src: SourceFile, first_line: int = 2) -> Node | None:
     """Parse YAML text into a Node tree; syntax errors become problems with a place."""
+    too_deep = f"front matter is nested more than {MAX_DEPTH} levels deep"
+    too_big = f"front matter has more than {MAX_NODES:,} values"
+    bounded = "write the values out instead of using deep nesting or repeated aliases"
     try:
+        if len(yaml_text) >= _COUNT_EVENTS_FROM and not _few_events(yaml_text):
+            # composing a long list of tiny values takes many times the text's memory
+            src.error(first_line, 1, "", too_big, bounded)
+            return None
         root = yaml.compose(yaml_text, Loader=_Composer)
+    except yaml.reader.ReaderError:
+        bad = _NOT_YAML.search(yaml_text)
+        at = bad.start() if bad else 0
+        line, col = _place(yaml_text[:at])
+        code = ord(yaml_text[at]) if bad else 0
+        char = "control character" if code < 0x20 or 0x7F <= code <= 0x9F else "character"
+        src.error(
+            line + first_line - 1,
+            col,
+            "",
+            f"{char} U+{code:04X} is not allowed",
+            "delete it: it is invisible in most editors",
+        )
+        return None
+    except RecursionError:  # the pure-Python parser recurses once per level
+        src.error(first_line, 1, "", too_deep, bounded)
+        return None
     except yaml.MarkedYAMLError as exc:
         what = exc.problem or "invalid YAML"
         mark = exc.problem_mark or exc.context_mark
@@ -232,10 +323,13 @@ def compose(yaml_text: str, src: SourceFile, first_line: int = 2) -> Node | None
         bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
         if "\t" in bad_line[: (mark.column + 1) if mark else 0] or "tab" in what.lower():
             hint = "indent with spaces, not tabs"
+        if "maximum nesting depth" in what:  # libyaml's own limit, far above ours
+            src.error(line, col, "", too_deep, bounded)
+            return None
         src.error(line, col, "", f"YAML syntax error: {what}", hint)
         return None
     except yaml.YAMLError as exc:
-        src.error(first_line, 1, "", f"YAML syntax error: {exc}", "")
+        src.error(first_line, 1, "", f"YAML syntax error: {type(exc).__name__}", "")
         return None
     if root is None:
         return None
@@ -243,15 +337,21 @@ def compose(yaml_text: str, src: SourceFile, first_line: int = 2) -> Node | None
     try:
         converted = _convert(root, first_line, counter, 0, src, "")
     except _TooBig as exc:
-        src.error(
-            first_line,
-            1,
-            "",
-            str(exc),
-            "write the values out instead of using deep nesting or repeated aliases",
-        )
+        src.error(first_line, 1, "", too_deep if exc.args[0] == "depth" else too_big, bounded)
         return None
     return converted
+
+
+def _few_events(yaml_text: str) -> bool:
+    """Whether the YAML has at most MAX_NODES values, counted from the parser's events
+    without building nodes (an alias counts once here; `_convert` counts it expanded)."""
+    count = 0
+    for event in yaml.parse(yaml_text, Loader=_Loader):
+        if isinstance(event, (yaml.NodeEvent, yaml.CollectionStartEvent)):
+            count += 1
+            if count > MAX_NODES:
+                return False
+    return True
 
 
 class _TooBig(Exception):
@@ -264,9 +364,9 @@ def _convert(
     """yaml node -> Node; `path` names where it sits (`touches`, `stage_dates.proposal`)."""
     counter[0] += 1
     if counter[0] > MAX_NODES:
-        raise _TooBig(f"front matter has more than {MAX_NODES} values")
-    if depth > 50:
-        raise _TooBig("front matter is nested more than 50 levels deep")
+        raise _TooBig("values")
+    if depth > MAX_DEPTH:
+        raise _TooBig("depth")
     line = node.start_mark.line + first_line
     col = node.start_mark.column + 1
     # Only a local tag such as `!money` is kept; YAML's own tags are resolved by us, not it.
@@ -293,6 +393,16 @@ def _convert(
     for k, v in node.value:
         key = _convert(k, first_line, counter, depth + 1, src, path)
         where = f"{path}.{key.text}" if path else key.text
+        if isinstance(k, yaml.ScalarNode) and not k.style and k.value == "<<":
+            # YAML 1.1 would merge the anchored mapping in; composing does not
+            src.error(
+                key.line,
+                key.col,
+                path,
+                "'<<' (a YAML merge key) is not supported",
+                "write the fields out in full instead of merging them from an anchor",
+            )
+            continue
         value = _convert(v, first_line, counter, depth + 1, src, where)
         if key.kind == "scalar" and key.text in first:
             # "last one wins" would silently drop a value: report it, keep the first
@@ -327,7 +437,7 @@ def mapping_fields(root: Node | None, src: SourceFile, what: str) -> None:
         return
     src.parsed = True
     for key, value in root.pairs:
-        if key.kind != "scalar" or key.is_null:
+        if key.kind != "scalar" or key.is_null or not key.text.strip():
             src.error(
                 key.line,
                 key.col,
@@ -336,15 +446,61 @@ def mapping_fields(root: Node | None, src: SourceFile, what: str) -> None:
                 "write keys as words such as 'title' or 'value'",
             )
             continue
+        if len(key.text) > MAX_KEY:
+            src.error(
+                key.line,
+                key.col,
+                "",
+                f"a key may be at most {MAX_KEY} characters long (this one has {len(key.text):,})",
+                "a key names a field; put long text in the value or in the notes",
+            )
+            continue
         src.fields[key.text] = (key, value)
 
 
-def read_deal(path: Path, shown: str) -> SourceFile:
-    src = SourceFile(shown)
+def read_bytes(path: Path, src: SourceFile) -> bytes | None:
+    """At most MAX_FILE_BYTES of a regular file; anything else is a problem on src."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                src.error(1, 1, "", "is not a regular file", "deal files are plain text files")
+                return None
+            data = fh.read(MAX_FILE_BYTES + 1)
+            size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
         src.error(1, 1, "", f"cannot read file: {exc.strerror}", "check the file's permissions")
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        src.error(
+            1,
+            1,
+            "",
+            f"file is {max(size, len(data)) / 1e6:.1f} MB; "
+            f"Dealbook reads files of up to {MAX_FILE_BYTES / 1e6:g} MB",
+            "keep long documents (transcripts, exports) in files of their own and link to "
+            "them from the notes",
+        )
+        return None
+    return data
+
+
+def read_deal(path: Path, shown: str) -> SourceFile:
+    """One deal file. `shown` is its path as the user sees it: `deals/<path under deals/>`."""
+    src = SourceFile(shown)
+    rel = shown[len("deals/") :] if shown.startswith("deals/") else None
+    if rel is not None and not _name_ok(path, rel, src):
+        return src
+    if path.is_symlink():
+        src.warning(
+            1,
+            1,
+            "",
+            "is a symbolic link; links are not followed, so it is not read",
+            "move or copy the deal file itself into deals/",
+        )
+        return src
+    data = read_bytes(path, src)
+    if data is None:
         return src
     text = decode(data, src)
     if text is None:
@@ -372,7 +528,10 @@ def read_config(path: Path, shown: str) -> SourceFile:
     if not path.exists():
         src.parsed = True
         return src
-    text = decode(path.read_bytes(), src)
+    data = read_bytes(path, src)
+    if data is None:
+        return src
+    text = decode(data, src)
     if text is None:
         return src
     root = compose(text, src, first_line=1)
@@ -380,3 +539,77 @@ def read_config(path: Path, shown: str) -> SourceFile:
     if root is None and not src.problems:
         src.parsed = True
     return src
+
+
+# --- names --------------------------------------------------------------------------------
+
+
+def _name_ok(path: Path, rel: str, src: SourceFile) -> bool:
+    """A deal's path under deals/ is its id and its page's address: check that it works as
+    one on every system. False when the file must not be read at all."""
+    parts = rel.split("/")
+    if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        src.error(1, 1, "", "is not inside deals/; it is not read", "deal files live in deals/")
+        return False
+    bad = _BAD_NAME_CHARS.search(rel)
+    if bad:
+        src.error(
+            1,
+            1,
+            "",
+            f"the file name contains {quoted(bad.group())}, which breaks the address of "
+            "the deal's page",
+            "rename the file without # ? % \\ or control characters",
+        )
+    deals_dir = path.parents[len(parts) - 1]
+    for other in _twins(deals_dir, rel):
+        if unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", rel):
+            why = "is the same name in another Unicode form; on macOS the two are one file"
+        else:
+            why = "differs only in letter case; on macOS and Windows the two are one file"
+        src.warning(
+            1,
+            1,
+            "",
+            f"deals/{other} {why}, and so are their pages",
+            "rename one of them, or merge the two deals into one file",
+        )
+    return True
+
+
+def _fold(name: str) -> str:
+    """A name as a case-insensitive, normalising file system (macOS, Windows) compares it."""
+    return unicodedata.normalize("NFC", name).lower()
+
+
+_LISTINGS: dict[str, tuple[int, dict[str, list[str]]]] = {}  # folder -> (mtime, fold -> names)
+
+
+def _folded(folder: str) -> dict[str, list[str]]:
+    """The names in `folder` by their folded form; listed again only when the folder changes."""
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+        cached = _LISTINGS.get(folder)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        names: dict[str, list[str]] = {}
+        for name in os.listdir(folder):
+            names.setdefault(_fold(name), []).append(name)
+    except OSError:
+        return {}
+    _LISTINGS[folder] = (mtime, names)
+    return names
+
+
+def _twins(deals_dir: Path, rel: str) -> list[str]:
+    """Other deal files (paths under deals/) whose path folds to the same as `rel`."""
+    parts = rel.split("/")
+    found = [("", str(deals_dir))]
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        found = [
+            (f"{prefix}{name}" + ("" if last else "/"), os.path.join(folder, name))
+            for prefix, folder in found
+            for name in _folded(folder).get(_fold(part), [])
+        ]
+    return sorted(p for p, _ in found if p != rel and is_deal_name(p.rsplit("/", 1)[-1]))

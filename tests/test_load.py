@@ -138,11 +138,10 @@ def test_no_front_matter(tmp_path: Path) -> None:
     assert isinstance(result, DealFile)
 
 
-def test_empty_file_has_no_front_matter(tmp_path: Path) -> None:
-    _, problems, _ = check_one(tmp_path, "")
-    assert problems == [
-        "deals/acme.md:1:1: error: no front matter: the file must start with a '---' line"
-    ]
+def test_empty_file_is_named_as_such(tmp_path: Path) -> None:
+    _, problems, hints = check_one(tmp_path, "")
+    assert problems == ["deals/acme.md:1:1: error: file is empty"]
+    assert hints == ["write the deal's fields between two '---' lines, or delete the file"]
 
 
 def test_toml_front_matter_is_named(tmp_path: Path) -> None:
