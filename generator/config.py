@@ -12,7 +12,15 @@ from typing import Any
 
 from .load import Node, SourceFile
 from .model import Config, Stage
-from .values import BadValue, parse_amount, parse_date, parse_probability, parse_whole, suggest
+from .values import (
+    BadValue,
+    parse_amount,
+    parse_date,
+    parse_probability,
+    parse_whole,
+    quoted,
+    suggest,
+)
 
 DEFAULT_STAGES = (
     Stage("lead", "Lead", Decimal("0.10"), 14),
@@ -82,7 +90,7 @@ def read_config(src: SourceFile) -> Config:
                 n.line,
                 n.col,
                 "currency",
-                f"'{t}' is not a currency code",
+                f"{quoted(t)} is not a currency code",
                 "write a three-letter ISO 4217 code such as USD, EUR or GBP",
             )
     values["currency"] = currency
@@ -104,7 +112,7 @@ def read_config(src: SourceFile) -> Config:
                         k.line,
                         k.col,
                         "rates",
-                        f"'{k.text}' is not a currency code",
+                        f"{quoted(k.text)} is not a currency code",
                         "write a three-letter ISO 4217 code such as EUR",
                     )
                     continue
@@ -134,7 +142,7 @@ def read_config(src: SourceFile) -> Config:
                 n.line,
                 n.col,
                 "repo_url",
-                f"'{t}' is not a web address",
+                f"{quoted(t)} is not a web address",
                 "write e.g. https://github.com/you/pipeline",
             )
     if (n := node("as_of")) is not None and (t := _text(n, src, "as_of")):
@@ -172,7 +180,7 @@ def _read_period(n: Node | None, src: SourceFile, values: dict[str, Any]) -> Non
                 n.line,
                 n.col,
                 "period",
-                f"'{n.text}' is not a period",
+                f"{quoted(n.text)} is not a period",
                 "use month, quarter, year, all or {from: YYYY-MM-DD, to: YYYY-MM-DD}",
             )
         return
@@ -265,7 +273,7 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
                 idn.line,
                 idn.col,
                 "stages.id",
-                f"'{sid}' is not a valid stage id",
+                f"{quoted(sid)} is not a valid stage id",
                 "use lower-case letters, digits, - or _, e.g. 'proposal'",
             )
             ok = False
@@ -300,7 +308,7 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
                     o.line,
                     o.col,
                     "stages.outcome",
-                    f"'{o.text}' is not an outcome",
+                    f"{quoted(o.text)} is not an outcome",
                     "use 'outcome: won' or 'outcome: lost', or leave it out for an open stage",
                 )
         milestone = None
@@ -313,7 +321,7 @@ def _read_stages(n: Node | None, src: SourceFile, stall: int) -> tuple[Stage, ..
                     mnode.line,
                     mnode.col,
                     "stages.milestone",
-                    f"'{mnode.text}' is not a milestone",
+                    f"{quoted(mnode.text)} is not a milestone",
                     "use 'qualified' or 'proposal'",
                 )
         if milestone and outcome:
@@ -410,7 +418,7 @@ def _value_required_from(
         n.line,
         n.col,
         "value_required_from",
-        f"'{n.text}' is not a stage",
+        f"{quoted(n.text)} is not a stage",
         (f"did you mean '{close[0]}'? " if close else "") + "use a stage id, or null for never",
     )
     return None

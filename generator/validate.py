@@ -19,6 +19,7 @@ from .values import (
     parse_date,
     parse_probability,
     quote_list,
+    quoted,
     suggest,
 )
 
@@ -44,6 +45,9 @@ KNOWN = (
     "stage_dates",
     "touches",
 )
+# One-line text longer than this is a paste gone wrong, and would swamp the board's cards
+MAX_TITLE = 200  # characters
+MAX_TEXT = 1000  # characters of any other one-line text: client, next_step, a tag, a touch...
 _CLOSURE_WORDS = {"closed", "done", "complete", "completed", "finished", "signed", "over", "ended"}
 
 
@@ -83,8 +87,26 @@ class _Checker:
             self.missing(key, message, hint)
 
     def node(self, key: str) -> Node | None:
+        """The key's value; None when it is missing or empty (`key:`, `key: ~`, `key: ""`)."""
         entry = self.src.fields.get(key)
-        return entry[1] if entry and not entry[1].is_null else None
+        if entry is None or entry[1].is_null:
+            return None
+        if entry[1].kind == "scalar" and not entry[1].text.strip():
+            return None
+        return entry[1]
+
+    def short(self, n: Node, key: str, text: str) -> bool:
+        """Whether one-line text is within its length limit (an error when it is not)."""
+        limit = MAX_TITLE if key == "title" else MAX_TEXT
+        if len(text) <= limit:
+            return True
+        self.error(
+            n,
+            key,
+            f"is {len(text):,} characters long; at most {limit:,}",
+            f"keep the {key} short; put the details in the notes below the front matter",
+        )
+        return False
 
     def text(self, key: str) -> str | None:
         n = self.node(key)
@@ -98,7 +120,8 @@ class _Checker:
                 f"write '{key}: some text' on one line (quote it if it contains ': ')",
             )
             return None
-        return n.text.strip()
+        text = n.text.strip()
+        return text if self.short(n, key, text) else None
 
     def day(self, key: str) -> date | None:
         n = self.node(key)
@@ -120,7 +143,7 @@ class _Checker:
                 n.line,
                 n.col,
                 key,
-                f"'{n.text}' has a time; only the date {day.isoformat()} is used",
+                f"{quoted(n.text)} has a time; only the date {day.isoformat()} is used",
                 "write the date alone as YYYY-MM-DD",
             )
         return day
@@ -144,7 +167,7 @@ class _Checker:
         self.error(
             n,
             key,
-            f"'{n.text}' is not {what}{guess}",
+            f"{quoted(n.text)} is not {what}{guess}",
             "stages are: " + ", ".join(s.id for s in stages),
         )
         return None
@@ -212,7 +235,7 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
                 c.error(
                     cn,
                     "currency",
-                    f"'{ctext}' is not a currency code",
+                    f"{quoted(ctext)} is not a currency code",
                     "write a three-letter ISO 4217 code such as USD, EUR or GBP",
                 )
                 currency = ""
@@ -221,7 +244,7 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
                 c.error(
                     cn,
                     "currency",
-                    f"no exchange rate for '{ctext}'",
+                    f"no exchange rate for {quoted(ctext)}",
                     f"add '{code}: <rate>' under 'rates' in dealbook.yaml, or use one of: "
                     + ", ".join(known),
                 )
@@ -398,7 +421,7 @@ def _tags(c: _Checker) -> list[str]:
     if n is None:
         return []
     if n.kind == "scalar":
-        return [t.strip() for t in n.text.split(",") if t.strip()]
+        return [t.strip() for t in n.text.split(",") if t.strip() and c.short(n, "tags", t.strip())]
     if n.kind != "seq":
         c.error(n, "tags", "must be a list of text", "write e.g. 'tags: [shopify, design]'")
         return []
@@ -411,7 +434,7 @@ def _tags(c: _Checker) -> list[str]:
                 "each tag must be a short text",
                 "write e.g. 'tags: [shopify, design]'",
             )
-        else:
+        elif c.short(item, "tags", item.text.strip()):
             tags.append(item.text.strip())
     return tags
 
@@ -471,7 +494,7 @@ def _touches(c: _Checker) -> list[Touch]:
                 c.error(item, "touches", "empty touch", how)
                 continue
             day = c.date_of(Node("scalar", item.line, item.col, text=parts[0]), "touches")
-            if day is not None:
+            if day is not None and c.short(item, "touches", " ".join(parts[1:])):
                 touches.append(
                     Touch(
                         day, parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else ""
@@ -488,7 +511,7 @@ def _touches(c: _Checker) -> list[Touch]:
                 item,
                 "touches",
                 "this touch was read as 'key: value' because of the ': ' in it",
-                f'put the line in quotes: - "{line_text}"',
+                f'put the line in quotes: - "{quoted(line_text, 200)[1:-1]}"',
             )
         elif item.kind == "map":
             fields = {k.text: v for k, v in item.pairs}
@@ -500,7 +523,7 @@ def _touches(c: _Checker) -> list[Touch]:
                 c.error(
                     item,
                     "touches",
-                    f"unknown touch key '{unknown[0]}'",
+                    f"unknown touch key {quoted(unknown[0])}",
                     "a touch has date, kind and note",
                 )
                 continue
@@ -519,7 +542,7 @@ def _touches(c: _Checker) -> list[Touch]:
                 and not fields["note"].is_null
                 else ""
             )
-            if day is not None:
+            if day is not None and c.short(item, "touches", f"{kind} {note}".strip()):
                 touches.append(Touch(day, kind, note))
         else:
             c.error(item, "touches", "a touch must be one line or a mapping", how)
