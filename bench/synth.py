@@ -20,8 +20,53 @@ SOURCES = ["upwork", "referral", "website", "linkedin", "repeat client", "confer
 OWNERS = ["maria", "li", "sam", "noor", "tomas"]
 REASONS = ["budget", "went quiet", "chose another freelancer", "timing", "price", "scope"]
 KINDS = ["email", "call", "upwork", "meeting"]
-WORDS = ["shopify", "store", "redesign", "booking", "app", "portal", "migration", "audit", "dashboard", "landing", "pages", "membership", "site", "webflow", "headless", "api", "integration", "newsletter", "checkout", "analytics", "brand", "refresh", "accessibility", "performance", "mobile"]
-CLIENTS = ["Northwind", "Fjord", "Harbor", "Granite", "Maple", "Copper", "Willow", "Quarry", "Saltmarsh", "Juniper", "Cedar", "Bramble", "Foxglove", "Kestrel", "Larkspur", "Oakridge", "Pemberton", "Tidewater"]
+WORDS = [
+    "shopify",
+    "store",
+    "redesign",
+    "booking",
+    "app",
+    "portal",
+    "migration",
+    "audit",
+    "dashboard",
+    "landing",
+    "pages",
+    "membership",
+    "site",
+    "webflow",
+    "headless",
+    "api",
+    "integration",
+    "newsletter",
+    "checkout",
+    "analytics",
+    "brand",
+    "refresh",
+    "accessibility",
+    "performance",
+    "mobile",
+]
+CLIENTS = [
+    "Northwind",
+    "Fjord",
+    "Harbor",
+    "Granite",
+    "Maple",
+    "Copper",
+    "Willow",
+    "Quarry",
+    "Saltmarsh",
+    "Juniper",
+    "Cedar",
+    "Bramble",
+    "Foxglove",
+    "Kestrel",
+    "Larkspur",
+    "Oakridge",
+    "Pemberton",
+    "Tidewater",
+]
 AS_OF = date(2026, 11, 20)
 
 
