@@ -337,7 +337,10 @@ def compose(yaml_text: str, src: SourceFile, first_line: int = 2) -> Node | None
     try:
         converted = _convert(root, first_line, counter, 0, src, "")
     except _TooBig as exc:
-        src.error(first_line, 1, "", too_deep if exc.args[0] == "depth" else too_big, bounded)
+        if exc.args[0] == "depth":
+            src.error(exc.args[1], exc.args[2], "", too_deep, bounded)
+        else:
+            src.error(first_line, 1, "", too_big, bounded)
         return None
     return converted
 
@@ -365,8 +368,8 @@ def _convert(
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise _TooBig("values")
-    if depth > MAX_DEPTH:
-        raise _TooBig("depth")
+    if depth > MAX_DEPTH:  # pointed at: the first value that is too deep
+        raise _TooBig("depth", node.start_mark.line + first_line, node.start_mark.column + 1)
     line = node.start_mark.line + first_line
     col = node.start_mark.column + 1
     # Only a local tag such as `!money` is kept; YAML's own tags are resolved by us, not it.

@@ -14,6 +14,7 @@ from typing import Any
 from .load import Node, SourceFile
 from .model import Config, Deal, DealFile, Problem, Stage, Touch
 from .values import (
+    SYMBOLS,
     BadValue,
     parse_amount,
     parse_date,
@@ -232,11 +233,14 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
         if ctext is not None:
             code = ctext.upper()
             if not re.fullmatch(r"[A-Z]{3}", code):
+                meant = SYMBOLS.get(ctext)
                 c.error(
                     cn,
                     "currency",
                     f"{quoted(ctext)} is not a currency code",
-                    "write a three-letter ISO 4217 code such as USD, EUR or GBP",
+                    f"write {meant}, its three-letter ISO 4217 code"
+                    if meant
+                    else "write a three-letter ISO 4217 code such as USD, EUR or GBP",
                 )
                 currency = ""
             elif code != config.currency and code not in config.rates:
