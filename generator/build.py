@@ -117,9 +117,9 @@ class Builder:
             self._state = kept if isinstance(kept, _State) else _State()
         return self._state
 
-    def build(self, keep_on_config_error: bool = False) -> BuildResult:
-        """Build the site. With `keep_on_config_error` (while serving), a config with errors
-        leaves the last good site in place instead of building one with default settings."""
+    def build(self, keep_on_config_error: bool = True) -> BuildResult:
+        """Build the site. A config with errors leaves the site as it was (kept=True)
+        rather than building one whose figures rest on a wrong setting."""
         started = time.perf_counter()
         templates = _templates_key(self.root)
         if self.cache is not None and self.builds == 0:
@@ -141,7 +141,7 @@ class Builder:
             st.forget_pages()  # the output folder is not what the last build left
         reread = st.files.reads
         loaded = load_repo(self.root, st.files, progress=self._phase("reading deals"))
-        if keep_on_config_error and loaded.config_errors and self.builds:
+        if keep_on_config_error and loaded.config_errors:
             return BuildResult(
                 loaded, self.out, 0, WriteResult(0, 0, 0), time.perf_counter() - started, 0, True
             )

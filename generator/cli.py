@@ -323,6 +323,13 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
     finally:
         bar.done()
     loaded = result.loaded
+    if result.kept:
+        r.problems([p for p in loaded.problems if p.path == "dealbook.yaml"], loaded.files)
+        r.usage_error(
+            "dealbook.yaml has errors, so the site was not built (it is as it was); "
+            "fix them and build again"
+        )
+        return EXIT_PROBLEMS
     r.problems(loaded.problems, loaded.files, limit=BUILD_LIMIT)
     left_out = result.invalid
     note = f", {left_out} left out for errors (see problems.html)" if left_out else ""

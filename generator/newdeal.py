@@ -76,7 +76,9 @@ def new_deal(
         raise NewDealError(
             "dealbook.yaml has errors; fix them first", "`dealbook check` lists them", code=1
         )
-    day = today or date.today()
+    # "today" is the pipeline's today: a config that fixes as_of (as the sample does) keeps
+    # new deals from being dated after it, which would show negative days in stage
+    day = today or config.as_of or date.today()
     title = one_line(title)
     if not title:
         raise NewDealError(

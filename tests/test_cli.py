@@ -91,3 +91,18 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path, module: str) -> Non
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "1 deal checked, no problems\n")
+
+
+def test_build_refuses_a_config_with_errors_and_keeps_the_site(tmp_path: Path) -> None:
+    root = repo(tmp_path, good=GOOD)
+    assert run(["build", "--root", str(root)])[0] == 0
+    before = (root / "site/index.html").read_bytes()
+    (root / "dealbook.yaml").write_text("currency: dollars\n")
+    code, out, err = run(["build", "--root", str(root)])
+    assert code == 1
+    assert (
+        out.splitlines()[0]
+        == "dealbook.yaml:1:11: error: currency: 'dollars' is not a currency code"
+    )
+    assert "dealbook.yaml has errors, so the site was not built" in err
+    assert (root / "site/index.html").read_bytes() == before

@@ -127,3 +127,12 @@ def test_a_title_with_no_letters_is_named_deal(tmp_path: Path) -> None:
 def test_no_root_folder_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = new(tmp_path / "missing", "X")
     assert code == 2 and "no such folder" in err
+
+
+def test_new_dates_the_deal_on_the_pipelines_as_of_day(tmp_path: Path) -> None:
+    # The sample config fixes "today"; a deal created after it would show negative days.
+    (tmp_path / "dealbook.yaml").write_text("as_of: 2026-11-20\n")
+    code, out, _ = new(tmp_path, "Later deal")
+    assert code == 0
+    text = Path(out.strip()).read_text()
+    assert "created: 2026-11-20\n" in text and "next_step_due: 2026-11-27\n" in text
