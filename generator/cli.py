@@ -32,7 +32,9 @@ class Reporter:
         `dealbook check` for the rest, so a build of a big pipeline stays short."""
         shown = problems
         if limit is not None and len(problems) > limit:
-            shown = sorted((p for p in problems if p.is_error), key=problems.index)[:limit]
+            errors = [p for p in problems if p.is_error][:limit]
+            warnings = [p for p in problems if not p.is_error][: limit - len(errors)]
+            shown = sorted(errors + warnings, key=problems.index)
         for p in shown:
             print(p.format(), file=self.out)
             if p.hint:

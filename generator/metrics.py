@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from .formatting import day
 from .model import Config, Deal, Period, Stage
 
 FLAGS = ("stalled", "no_next_step", "overdue_next_step", "past_expected_close")
@@ -134,10 +135,10 @@ def deal_facts(d: Deal, pipe: Pipeline, as_of: date) -> DealFacts:
             reasons.append("no next step")
         if d.next_step_due is not None and d.next_step_due < as_of:
             flags.append("overdue_next_step")
-            reasons.append(f"next step was due {d.next_step_due.isoformat()}")
+            reasons.append(f"next step was due {day(d.next_step_due)}")
         if d.expected_close is not None and d.expected_close < as_of:
             flags.append("past_expected_close")
-            reasons.append(f"expected to close by {d.expected_close.isoformat()}")
+            reasons.append(f"expected to close by {day(d.expected_close)}")
     return DealFacts(
         d.id,
         base,

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -280,22 +280,26 @@ class Renderer:
         cur = self.c.currency
         tiles = [
             self._tile(
-                "open_value", _tile_money(fig["open_value"], cur), f"{fig['open_count']} open deals"
+                "open_value",
+                _tile_money(fig["open_value"], cur),
+                f"{fig['open_count']:,} open deals",
             ),
             self._tile(
                 "weighted_value", _tile_money(fig["weighted_value"], cur), "expected revenue"
             ),
-            self._tile("won_value", _tile_money(fig["won_value"], cur), f"{fig['won_count']} won"),
+            self._tile(
+                "won_value", _tile_money(fig["won_value"], cur), f"{fig['won_count']:,} won"
+            ),
             self._tile(
                 "win_rate",
                 fmt.percent(fig["win_rate"]),
-                f"{fig['won_count']} won, {fig['lost_count']} lost",
+                f"{fig['won_count']:,} won, {fig['lost_count']:,} lost",
                 band=_win_rate_band(fig["win_rate"]),
             ),
             self._tile(
                 "proposal_win_rate",
                 fmt.percent(fig["proposal_win_rate"]),
-                f"of {fig['proposals_sent']} proposals"
+                f"of {fig['proposals_sent']:,} proposals"
                 if fig["proposals_sent"] is not None
                 else "",
             ),
@@ -334,11 +338,14 @@ class Renderer:
                 ),
             ]
         t = fig["touches"]
+        logged = any(d.touches for d in self.s.deals)
         tiles.append(
             self._tile(
                 "touches",
-                f"{_one(t['avg_won'])} / {_one(t['avg_lost'])}",
-                f"won / lost; {fmt.percent(t['share_over_5'])} took over 5",
+                f"{_one(t['avg_won'])} / {_one(t['avg_lost'])}" if logged else "–",
+                f"won / lost; {fmt.percent(t['share_over_5'])} took over 5"
+                if logged
+                else "no touches logged yet",
             )
         )
         return self.page(
@@ -369,10 +376,10 @@ class Renderer:
         by_id = {d.id: d for d in self.s.deals}
         alerts = []
         for flag, what in (
-            ("stalled", "stalled: no activity for longer than their stage allows"),
+            ("stalled", "stalled: no activity for longer than {its} stage allows"),
             ("overdue_next_step", "with an overdue next step"),
             ("no_next_step", "without a next step"),
-            ("past_expected_close", "past their expected close date"),
+            ("past_expected_close", "past {its} expected close date"),
         ):
             ids = fig["health"][flag]
             if ids:
@@ -381,10 +388,11 @@ class Renderer:
                     (by_id[i] for i in ids),
                     key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id),
                 )
+                what = what.format(its="its" if len(ids) == 1 else "their")
                 alerts.append(
                     {
                         "kind": flag,
-                        "text": f"{len(ids)} open deal{'s' if len(ids) != 1 else ''} {what}",
+                        "text": f"{len(ids):,} open deal{'s' if len(ids) != 1 else ''} {what}",
                         "deals": [self.card(d) for d in worst[:ALERT_LIMIT]],
                         "more": max(len(ids) - ALERT_LIMIT, 0),
                     }
@@ -602,7 +610,11 @@ class Renderer:
 
     def problems_page(self) -> Page:
         files = []
-        for path, problems in sorted(self.problems_by_path.items()):
+        # files with errors first (they are left out of the site), then by path
+        for path, problems in sorted(
+            self.problems_by_path.items(),
+            key=lambda kv: (not any(p.is_error for p in kv[1]), kv[0]),
+        ):
             deal = path[len("deals/") : -3] if path.startswith("deals/") else None
             files.append(
                 {
@@ -705,15 +717,17 @@ class Renderer:
 
 
 def _tile_money(v: Decimal | None, currency: str) -> str:
-    """Whole amounts in a tile, shortened from a million up so they fit ($10.0M); the
-    tables, the data files and the tile's hover text keep every digit."""
+    """Whole amounts in a tile (cents would only add noise there), shortened from a
+    million up so they fit ($10.0M); the tables and data files keep every digit."""
     if v is not None and abs(v) >= 1_000_000:
         return fmt.short_money(v, currency)
-    return fmt.money(v, currency)
+    return fmt.money(
+        None if v is None else v.quantize(Decimal(1), rounding=ROUND_HALF_UP), currency
+    )
 
 
 def _count(v: int | None) -> str:
-    return "–" if v is None else str(v)
+    return "–" if v is None else f"{v:,}"
 
 
 def _one(v: Decimal | None) -> str:
