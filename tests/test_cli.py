@@ -79,7 +79,10 @@ def test_build_output_stays_short_on_a_big_pipeline(tmp_path: Path) -> None:
     lines = out.splitlines()
     # the first 20 warnings (each with its hint), then a pointer to the rest and the summary
     assert lines[0] == "deals/d00.md:5:1: warning: next_step: open deal has no next step"
-    assert lines[40] == "... 10 more not shown; `dealbook check` lists them all, and so does problems.html"
+    assert (
+        lines[40]
+        == "... 10 more not shown; `dealbook check` lists them all, and so does problems.html"
+    )
     assert len(lines) == 43
     assert (tmp_path / "out/index.html").is_file()
 
