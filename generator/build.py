@@ -25,7 +25,7 @@ from .model import Deal, Problem
 from .parallel import pmap
 from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, load_repo
 from .render import BUILTIN_TEMPLATES, Memo, Renderer, SiteInput, deal_url, environment
-from .write import MANIFEST, WriteResult, digest, write_site
+from .write import MANIFEST, WriteError, WriteResult, digest, write_site
 
 ASSETS = BUILTIN_TEMPLATES / "assets"
 
@@ -71,6 +71,16 @@ def _templates_key(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(key)
 
 
+def check_out(root: Path, out: Path) -> None:
+    """The output folder is replaced by each build: it must not hold the pipeline."""
+    r, o = root.resolve(), out.resolve()
+    if o == r or o in r.parents:
+        raise WriteError(f"--out {out} would replace the pipeline folder itself; use e.g. site/")
+    for name in (DEALS_DIR, "templates"):
+        if o == r / name or (r / name) in o.parents:
+            raise WriteError(f"--out {out} is inside {name}/; the site goes elsewhere, e.g. site/")
+
+
 class _State:
     """What a Builder may reuse, in one picklable value (see cache.py)."""
 
@@ -102,6 +112,7 @@ class Builder:
     ) -> None:
         self.root = root
         self.out = out or root / "site"
+        check_out(root, self.out)
         self.as_of = as_of
         self.base_url = normalize_base_url(base_url) if base_url else None
         self.cache = BuildCache(self.root, self.out) if cache else None

@@ -312,10 +312,14 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
     import jinja2
 
     from .build import Builder
+    from .write import WriteError
 
     bar = ProgressBar(r.err)
     try:
         result = Builder(root, args.out, args.as_of, args.base_url, progress=bar.show).build()
+    except WriteError as exc:
+        r.usage_error(str(exc))
+        return EXIT_USAGE
     except jinja2.TemplateError as exc:
         where = (
             f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""

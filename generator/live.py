@@ -86,7 +86,13 @@ def browser_errors(report: Rebuild) -> list[dict[str, Any]]:
 
 
 def run_live(args: argparse.Namespace, r: Printer) -> int:
-    builder = Builder(args.root, args.out, args.as_of)
+    from .write import WriteError
+
+    try:
+        builder = Builder(args.root, args.out, args.as_of)
+    except WriteError as exc:
+        r.usage_error(str(exc))
+        return 2
     server = state = None
     if args.command == "serve":
         from .serve import LiveState, make_server

@@ -113,6 +113,11 @@ def write_site(
             raise WriteError(f"refusing to write {rel!r} twice in one build")
         seen.add(rel)
     recover(out)
+    if out.is_dir() and not (out / MANIFEST).exists() and any(out.iterdir()):
+        raise WriteError(
+            f"{out} is not empty and was not made by Dealbook; build into a new or empty "
+            "folder (a build replaces the folder's contents)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
     manifest = _read_manifest(out)

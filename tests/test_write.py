@@ -102,3 +102,24 @@ def test_a_killed_build_leaves_one_whole_site(tmp_path: Path) -> None:
     assert after_kill in (old, new)  # never a mix of the two
     assert old != new
     assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []
+
+
+@pytest.mark.parametrize("out", [".", "..", "deals", "deals/site", "templates/x"])
+def test_the_output_folder_may_not_hold_the_pipeline(tmp_path: Path, out: str) -> None:
+    root = tmp_path / "repo"
+    (root / "deals").mkdir(parents=True)
+    (root / "deals/a.md").write_text("---\ntitle: A\nstage: lead\ncreated: 2026-10-01\n---\n")
+    err = io.StringIO()
+    code = main(
+        ["build", "--root", str(root), "--out", str(root / out)], Reporter(io.StringIO(), err)
+    )
+    assert code == 2 and "--out" in err.getvalue()
+    assert (root / "deals/a.md").is_file()
+
+
+def test_a_folder_dealbook_did_not_make_is_not_replaced(tmp_path: Path) -> None:
+    (tmp_path / "Documents").mkdir()
+    (tmp_path / "Documents/letter.txt").write_text("keep me")
+    with pytest.raises(WriteError, match="not empty and was not made by Dealbook"):
+        write_site(tmp_path / "Documents", [("index.html", b"x")])
+    assert tree(tmp_path / "Documents") == {"letter.txt": b"keep me"}
