@@ -63,7 +63,7 @@ def floor(root: Path) -> float:
 def hugo_site(root: Path, work: Path) -> Path | None:
     if shutil.which("hugo") is None:
         return None
-    site = work / "hugo"
+    site = work / f"hugo-{root.name}"
     (site / "layouts/_default").mkdir(parents=True)
     for name in ("single.html", "list.html"):
         (site / "layouts/_default" / name).write_text(HUGO_LAYOUT)
