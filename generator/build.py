@@ -128,9 +128,10 @@ class Builder:
             self._state = kept if isinstance(kept, _State) else _State()
         return self._state
 
-    def build(self, keep_on_config_error: bool = True) -> BuildResult:
+    def build(self, keep_on_config_error: bool = True, persist: bool = True) -> BuildResult:
         """Build the site. A config with errors leaves the site as it was (kept=True)
-        rather than building one whose figures rest on a wrong setting."""
+        rather than building one whose figures rest on a wrong setting. `persist=False`
+        (watch, between saves) keeps the cache in memory only; see save()."""
         started = time.perf_counter()
         templates = _templates_key(self.root)
         if self.cache is not None and self.builds == 0:
@@ -206,7 +207,11 @@ class Builder:
         written = write_site(self.out, files, swap=self.builds == 0)
         self.builds += 1
         st.manifest = _manifest_hash(self.out)
-        if self.cache and (written.written or written.removed or st.files.reads != reread):
+        if (
+            persist
+            and self.cache
+            and (written.written or written.removed or st.files.reads != reread)
+        ):
             self.cache.save(st)
         result = BuildResult(
             loaded,
@@ -218,13 +223,18 @@ class Builder:
             deals=len(loaded.deals),
             invalid=len(loaded.invalid),
         )
-        if self.cache is not None:
+        if persist and self.cache is not None:
             light = replace(loaded, deals=[], invalid=[])  # the counts are in the result
             unchanged = WriteResult(0, written.written + written.unchanged, 0)
             self.cache.save_summary(
                 (self._fingerprint(templates), replace(result, loaded=light, written=unchanged))
             )
         return result
+
+    def save(self) -> None:
+        """Write the in-memory cache out (watch does this when it stops)."""
+        if self.cache is not None and self._state is not None:
+            self.cache.save(self._state)
 
     def _phase(self, what: str) -> Callable[[int, int], None] | None:
         report = self.progress

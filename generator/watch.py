@@ -153,7 +153,9 @@ class Watcher:
         self.count += 1
         started = time.perf_counter()
         try:
-            result = self.builder.build(keep_on_config_error=True)
+            # the first build leaves the cache on disk; later ones keep it in memory until
+            # stop(): writing it takes longer than the rebuild of one deal
+            result = self.builder.build(keep_on_config_error=True, persist=self.count == 1)
             report = Rebuild(self.count, changed, result)
         except Exception:  # a bug must not stop the loop: show it and keep serving
             report = Rebuild(self.count, changed, None, traceback.format_exc(limit=4))
@@ -190,6 +192,8 @@ class Watcher:
         if self.observer is not None:
             self.observer.stop()
             self.observer.join(timeout=5)
+        if self.count > 1:
+            self.builder.save()
 
     def idle_for(self, seconds: float) -> bool:
         """True when nothing is pending or building and no event came for `seconds`."""
