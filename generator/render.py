@@ -28,7 +28,18 @@ from .definitions import BY_KEY, DEFINITIONS
 from .metrics import FLAGS, DealFacts, Metrics, to_json
 from .model import Config, Deal, DealFile, Problem
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+def _builtin_templates() -> Path:
+    """The theme: inside the package when installed (generator/theme), else the
+    repository's templates/ folder (a checkout, or an editable install)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "theme", here.parent / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    return here.parent / "templates"
+
+
+BUILTIN_TEMPLATES = _builtin_templates()
 NAV = (
     ("index.html", "Dashboard", "index"),
     ("board.html", "Board", "board"),

@@ -227,3 +227,33 @@ def test_deal_page_has_the_edit_link_when_repo_url_is_set(tmp_path: Path) -> Non
     assert (
         'href="https://github.com/me/pipeline/edit/main/deals/bramble-subscription-box.md"' in html
     )
+
+
+def test_the_installed_package_carries_its_theme_and_every_module(tmp_path: Path) -> None:
+    """The Pages workflows run `pip install .`: a wheel must hold the templates too."""
+    import zipfile
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(PROJECT),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    (wheel,) = tmp_path.glob("dealbook-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for template in (PROJECT / "templates").rglob("*"):
+        if template.is_file():
+            rel = template.relative_to(PROJECT / "templates").as_posix()
+            assert f"generator/theme/{rel}" in names, rel
+    for module in (PROJECT / "generator").rglob("*.py"):
+        assert module.relative_to(PROJECT).as_posix() in names
