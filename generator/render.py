@@ -120,6 +120,9 @@ def environment(root: Path | None) -> jinja2.Environment:
     )
     env.filters.update(
         money=fmt.money,
+        whole_money=lambda v, currency="": fmt.money(
+            None if v is None else Decimal(v).quantize(Decimal(1), rounding=ROUND_HALF_UP), currency
+        ),
         short_money=fmt.short_money,
         percent=fmt.percent,
         days=fmt.days,
