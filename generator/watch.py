@@ -22,7 +22,7 @@ from .build import Builder, BuildResult
 from .load import is_deal_name
 from .pipeline import CONFIG_NAME, DEALS_DIR
 
-QUIET = 0.15  # seconds without events before a rebuild starts
+QUIET = 0.08  # seconds without events before a rebuild starts (editors and git write in bursts of a few ms)
 MAX_WAIT = 2.0  # ...unless events keep coming for this long
 
 
