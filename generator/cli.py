@@ -89,6 +89,25 @@ def _as_of(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{exc.message}; {exc.hint}") from exc
 
 
+def _root(p: argparse.ArgumentParser, what: str = "") -> None:
+    p.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help=what or "folder holding dealbook.yaml and deals/ (default: current folder)",
+    )
+
+
+def _as_of_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the date taken as today (default: the config's as_of, else today)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dealbook",
@@ -97,12 +116,7 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     b = sub.add_parser("build", help="validate the deals and build the site")
-    b.add_argument(
-        "--root",
-        type=Path,
-        default=Path("."),
-        help="folder holding dealbook.yaml and deals/ (default: current folder)",
-    )
+    _root(b)
     b.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/site)")
     b.add_argument(
         "--base-url",
@@ -110,20 +124,9 @@ def parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the path the site is served under, e.g. /my-pipeline/ (default: the config's)",
     )
-    b.add_argument(
-        "--as-of",
-        type=_as_of,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="the date taken as today (default: the config's as_of, else today)",
-    )
+    _as_of_option(b)
     c = sub.add_parser("check", help="validate the deal files and the config only")
-    c.add_argument(
-        "--root",
-        type=Path,
-        default=Path("."),
-        help="folder holding dealbook.yaml and deals/ (default: current folder)",
-    )
+    _root(c)
     c.add_argument("--strict", action="store_true", help="fail on warnings too")
     c.add_argument(
         "--format",
@@ -140,31 +143,15 @@ def parser() -> argparse.ArgumentParser:
         help="check only these deal files (the config is always checked)",
     )
     sc = sub.add_parser("schema", help="print a JSON Schema of the deal front matter, for editors")
-    sc.add_argument(
-        "--root",
-        type=Path,
-        default=Path("."),
-        help="folder holding dealbook.yaml (its stages and currencies go into the schema)",
-    )
+    _root(sc, "folder holding dealbook.yaml (its stages and currencies go into the schema)")
     for name, what in (
         ("watch", "build, then rebuild whenever a deal, the config or a template changes"),
         ("serve", "watch, and serve the site on this computer with live reload"),
     ):
         w = sub.add_parser(name, help=what)
-        w.add_argument(
-            "--root",
-            type=Path,
-            default=Path("."),
-            help="folder holding dealbook.yaml and deals/ (default: current folder)",
-        )
+        _root(w)
         w.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/site)")
-        w.add_argument(
-            "--as-of",
-            type=_as_of,
-            default=None,
-            metavar="YYYY-MM-DD",
-            help="the date taken as today (default: the config's as_of, else today)",
-        )
+        _as_of_option(w)
         if name == "serve":
             w.add_argument(
                 "--host",
@@ -195,24 +182,14 @@ def parser() -> argparse.ArgumentParser:
             metavar="DIR",
             help="folder for the new files, inside deals/, relative to ROOT (default: deals/)",
         )
-        i.add_argument(
-            "--root",
-            type=Path,
-            default=Path("."),
-            help="folder holding dealbook.yaml and deals/ (default: current folder)",
-        )
+        _root(i)
         i.add_argument("--dry-run", action="store_true", help="show what would be created only")
     n = sub.add_parser("new", help="create a deal file, ready to fill in, and print its path")
     n.add_argument("title", help='what the deal is, e.g. "Shop redesign"')
     n.add_argument("--client", default=None)
     n.add_argument("--stage", default=None, help="a stage id or label (default: the first)")
     n.add_argument("--value", default=None, help="the amount, e.g. 4800")
-    n.add_argument(
-        "--root",
-        type=Path,
-        default=Path("."),
-        help="folder holding dealbook.yaml and deals/ (default: current folder)",
-    )
+    _root(n)
     return p
 
 

@@ -763,3 +763,10 @@ def test_a_repeated_or_empty_header_hides_no_column(tmp_path: Path) -> None:
     assert code == 0, out
     d = deals(root)["acme"]
     assert (d.title, d.client, d.extra) == ("Acme", "Acme Corp", {"area": "north"})
+
+
+def test_imported_files_use_exactly_the_fields_the_validator_knows() -> None:
+    from generator.imports.mapping import FIELD_ORDER
+    from generator.validate import KNOWN
+
+    assert sorted(FIELD_ORDER) == sorted(KNOWN)

@@ -14,7 +14,7 @@ from datetime import date
 from ..model import Config, Touch
 from .csvfile import Row
 from .dealtext import Amount, DealDraft
-from .mapping import DATES, TEXT, Mapping, norm
+from .mapping import DATES, FIELD_ORDER, TEXT, Mapping, norm
 
 
 @dataclass(frozen=True)
@@ -130,28 +130,6 @@ def _config_stage(text: str, config: Config) -> str | None:
     return None
 
 
-_ORDER = (
-    "title",
-    "client",
-    "stage",
-    "value",
-    "currency",
-    "probability",
-    "created",
-    "expected_close",
-    "closed",
-    "lost_reason",
-    "lost_at",
-    "owner",
-    "source",
-    "next_step",
-    "next_step_due",
-    "tags",
-    "stage_dates",
-    "touches",
-)
-
-
 def _ordered(
     fields: dict[str, object],
     stage: str,
@@ -168,4 +146,4 @@ def _ordered(
         }
     if touches:
         fields["touches"] = [Touch(day, kind, one_line(note)) for day, kind, note in touches]
-    return {k: fields[k] for k in _ORDER if k in fields}
+    return {k: fields[k] for k in FIELD_ORDER if k in fields}

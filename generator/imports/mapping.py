@@ -14,7 +14,8 @@ from .csvfile import Row
 
 TEXT = ("title", "client", "owner", "source", "next_step", "lost_reason")
 DATES = ("created", "expected_close", "closed", "next_step_due")
-TARGETS = (
+# The order fields are written in a new deal file; every key the validator knows.
+FIELD_ORDER = (
     "title",
     "client",
     "stage",
@@ -32,8 +33,10 @@ TARGETS = (
     "next_step_due",
     "tags",
     "stage_dates",
-    "notes",
+    "touches",
 )
+# What a mapping may fill: the fields (touches come from Trello only) and the notes body.
+TARGETS = (*(f for f in FIELD_ORDER if f != "touches"), "notes")
 ROW_COLUMN = "_row"  # every row's number, usable in templates: "Deal {_row}"
 
 
