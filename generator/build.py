@@ -19,12 +19,14 @@ from typing import Any
 from .cache import BuildCache
 from .charts import Chart, render_charts
 from .config import normalize_base_url
+from .links import deal_url
 from .load import deal_paths
 from .metrics import compute
 from .model import Deal, Problem
 from .parallel import pmap
 from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, load_repo
-from .render import BUILTIN_TEMPLATES, Memo, Renderer, SiteInput, deal_url, environment
+from .render import Memo, Renderer, SiteInput
+from .theme import BUILTIN_TEMPLATES, environment
 from .write import MANIFEST, WriteError, WriteResult, digest, write_site
 
 ASSETS = BUILTIN_TEMPLATES / "assets"

@@ -8,38 +8,24 @@ works at `/`, under a sub-path, and opened from disk.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import cmarkgfm
 import jinja2
-import nh3
-from cmarkgfm.cmark import Options as CmarkOptions
 from markupsafe import Markup
 
 from . import formatting as fmt
 from .charts import Chart
 from .definitions import BY_KEY, DEFINITIONS
-from .metrics import FLAGS, DealFacts, Metrics, to_json
+from .links import deal_url, edit_url, root_prefix, stage_url
+from .metrics import DealFacts, Metrics, to_json
 from .model import Config, Deal, DealFile, Problem
+from .notes import notes_html
+from .theme import environment
 
-
-def _builtin_templates() -> Path:
-    """The theme: inside the package when installed (generator/theme), else the
-    repository's templates/ folder (a checkout, or an editable install)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "theme", here.parent / "templates"):
-        if (candidate / "base.html").is_file():
-            return candidate
-    return here.parent / "templates"
-
-
-BUILTIN_TEMPLATES = _builtin_templates()
 NAV = (
     ("index.html", "Dashboard", "index"),
     ("board.html", "Board", "board"),
@@ -56,42 +42,6 @@ FLAG_LABELS = {
     "overdue_next_step": "Overdue",
     "past_expected_close": "Past close date",
 }
-_MD_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "code",
-    "dd",
-    "del",
-    "dl",
-    "dt",
-    "em",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "s",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-}
 
 
 @dataclass(frozen=True)
@@ -103,91 +53,6 @@ class SiteInput:
     metrics: Metrics
     charts: list[Chart]
     files: int  # deal files read
-
-
-def environment(root: Path | None) -> jinja2.Environment:
-    """Templates from the user's `templates/` first, then the built-in theme."""
-    paths = [str(root / "templates")] if root and (root / "templates").is_dir() else []
-    if str(BUILTIN_TEMPLATES) not in paths:
-        paths.append(str(BUILTIN_TEMPLATES))
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(paths),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(
-        money=fmt.money,
-        whole_money=lambda v, currency="": fmt.money(
-            None if v is None else Decimal(v).quantize(Decimal(1), rounding=ROUND_HALF_UP), currency
-        ),
-        short_money=fmt.short_money,
-        percent=fmt.percent,
-        days=fmt.days,
-        multiple=fmt.multiple,
-        day=fmt.day,
-        month=fmt.month,
-    )
-    return env
-
-
-# GitHub's own Markdown (cmark-gfm, in C): the notes look as they do on GitHub, and it takes
-# linear time on any input, where Python-Markdown took minutes over a few kilobytes of '['.
-# Raw HTML is let through to the sanitiser, except the tags GitHub shows as text (tagfilter:
-# <script>, <textarea>, <iframe>, <style>, <plaintext>, ...), so they can't swallow the page.
-_GFM = ["table", "strikethrough", "autolink", "tagfilter"]
-# Each block of the notes takes its direction from its own first letters, so a paragraph in
-# Hebrew or Arabic reads right to left without turning the page around it.
-_AUTO_DIR = {
-    t: {"dir": "auto"}
-    for t in ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "blockquote", "dd", "dt")
-}
-
-
-def notes_html(body: str) -> str:
-    """Markdown notes -> sanitised HTML: no script, no event handlers, no style, no iframe,
-    and links only to http(s), mailto and tel addresses or relative ones."""
-    html = cmarkgfm.markdown_to_html_with_extensions(
-        body, options=CmarkOptions.CMARK_OPT_UNSAFE, extensions=_GFM
-    )
-    return nh3.clean(
-        html,
-        tags=_MD_TAGS,
-        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
-        url_schemes={"http", "https", "mailto", "tel"},
-        link_rel="noopener noreferrer nofollow",
-        set_tag_attribute_values=_AUTO_DIR,
-    )
-
-
-def deal_url(deal_id: str) -> str:
-    return f"deals/{deal_id}.html"
-
-
-def edit_url(repo_url: str | None, path: str) -> str | None:
-    """The web editor's address for a file of the pipeline, on GitHub or GitLab.
-
-    `repo_url` is the repository's address, optionally with `/tree/BRANCH[/FOLDER]` (as
-    copied from the browser) when the branch is not `main` or the pipeline lives in a
-    folder of the repository."""
-    if not repo_url:
-        return None
-    m = re.match(r"^(https?://[^/]+/.+?)(?:/-)?/tree/([^/]+)/?(.*)$", repo_url.rstrip("/"))
-    repo, branch, folder = (m.group(1), m.group(2), m.group(3)) if m else (repo_url, "main", "")
-    repo = repo.rstrip("/")
-    full = f"{folder.strip('/')}/{path}" if folder.strip("/") else path
-    gitlab = "gitlab" in urlsplit(repo).netloc
-    return f"{repo}/-/edit/{branch}/{full}" if gitlab else f"{repo}/edit/{branch}/{full}"
-
-
-def stage_url(stage_id: str) -> str:
-    return f"stages/{stage_id}.html"
-
-
-def _root_prefix(page: str) -> str:
-    return "../" * page.count("/")
 
 
 @dataclass
@@ -250,7 +115,7 @@ class Renderer:
             out,
             template,
             dict(
-                root=_root_prefix(out),
+                root=root_prefix(out),
                 nav=NAV,
                 active=active,
                 title=self.c.title,
@@ -782,6 +647,3 @@ def _coverage_band(cov: Decimal | None) -> tuple[str, str] | None:
     if cov <= 4:
         return ("good", "healthy (3–4×)")
     return ("great", "ample (above 4×)")
-
-
-__all__ = ["FLAGS", "Renderer", "SiteInput", "notes_html", "deal_url"]

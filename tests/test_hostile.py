@@ -32,8 +32,8 @@ from generator.build import build
 from generator.config import read_config
 from generator.load import MAX_FILE_BYTES, SourceFile, read_deal
 from generator.model import Deal, DealFile
+from generator.notes import notes_html
 from generator.pipeline import Loaded, load_repo
-from generator.render import notes_html
 from generator.validate import check_deal
 
 from conftest import write_repo

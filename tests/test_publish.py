@@ -15,7 +15,7 @@ import yaml
 
 from generator.build import build
 from generator.cli import Reporter, main
-from generator.render import edit_url
+from generator.links import edit_url
 from generator.schema import deal_schema
 from generator.validate import KNOWN
 

@@ -1,0 +1,55 @@
+"""The theme: where the templates come from and the filters that format values in them.
+
+The built-in templates are the repository's templates/ folder (shipped inside the package
+as generator/theme); a pipeline's own templates/ folder overrides any of them.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import jinja2
+
+from . import formatting as fmt
+
+
+def _builtin_templates() -> Path:
+    """The theme: inside the package when installed (generator/theme), else the
+    repository's templates/ folder (a checkout, or an editable install)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "theme", here.parent / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    return here.parent / "templates"
+
+
+BUILTIN_TEMPLATES = _builtin_templates()
+
+
+def environment(root: Path | None) -> jinja2.Environment:
+    """Templates from the user's `templates/` first, then the built-in theme."""
+    paths = [str(root / "templates")] if root and (root / "templates").is_dir() else []
+    if str(BUILTIN_TEMPLATES) not in paths:
+        paths.append(str(BUILTIN_TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(paths),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        money=fmt.money,
+        whole_money=lambda v, currency="": fmt.money(
+            None if v is None else Decimal(v).quantize(Decimal(1), rounding=ROUND_HALF_UP), currency
+        ),
+        short_money=fmt.short_money,
+        percent=fmt.percent,
+        days=fmt.days,
+        multiple=fmt.multiple,
+        day=fmt.day,
+        month=fmt.month,
+    )
+    return env
