@@ -148,6 +148,7 @@ class Renderer:
             "flags": f.health,
             "closed": d.closed,
             "next_step": d.next_step,
+            "lost_reason": d.lost_reason,
             "next_step_due": d.next_step_due,
             "expected_close": d.expected_close,
             "probability": f.probability,

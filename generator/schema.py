@@ -8,6 +8,7 @@ typing; `dealbook check` has the last word.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .model import Config
@@ -17,7 +18,18 @@ DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "YYY
 
 def deal_schema(config: Config) -> dict[str, Any]:
     stage_names = sorted({s.id for s in config.stages} | {s.label for s in config.stages})
-    open_stages = [s.id for s in config.open_stages]
+    # `dealbook check` takes a stage in any letter case; JSON Schema has no case-insensitive
+    # enum, so the names become a pattern with both cases of every letter
+    any_case = {
+        "type": "string",
+        "pattern": "^(" + "|".join(_any_case(n) for n in stage_names) + ")$",
+    }
+    open_any_case = {
+        "type": "string",
+        "pattern": "^("
+        + "|".join(_any_case(n) for s in config.open_stages for n in (s.id, s.label))
+        + ")$",
+    }
     currencies = [config.currency, *sorted(config.rates)]
     text = {"type": "string"}
     touch = {
@@ -38,7 +50,7 @@ def deal_schema(config: Config) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "title": {"type": "string", "minLength": 1, "description": "What the deal is"},
         "client": {**text, "description": "Who it is for"},
-        "stage": {"enum": stage_names, "description": "A stage id or label from dealbook.yaml"},
+        "stage": {**any_case, "description": "A stage id or label from dealbook.yaml"},
         "value": {
             "type": ["number", "string"],
             "description": 'The amount: 4800, 4800.50, "4,800", "$4,800", 4.8k',
@@ -48,7 +60,7 @@ def deal_schema(config: Config) -> dict[str, Any]:
         "expected_close": DATE,
         "closed": {**DATE, "description": "When it was won or lost; won and lost deals only"},
         "lost_reason": {**text, "description": "Why it was lost; lost deals only"},
-        "lost_at": {"enum": open_stages, "description": "The last open stage a lost deal reached"},
+        "lost_at": {**open_any_case, "description": "The last open stage a lost deal reached"},
         "owner": text,
         "source": {**text, "description": "Where the lead came from, e.g. upwork, referral"},
         "probability": {
@@ -60,7 +72,7 @@ def deal_schema(config: Config) -> dict[str, Any]:
         "tags": {"type": ["array", "string"], "items": text},
         "stage_dates": {
             "type": "object",
-            "propertyNames": {"enum": stage_names},
+            "propertyNames": any_case,
             "additionalProperties": DATE,
             "description": "The date each stage was entered",
         },
@@ -74,3 +86,14 @@ def deal_schema(config: Config) -> dict[str, Any]:
         "properties": properties,
         "additionalProperties": True,
     }
+
+
+def _any_case(name: str) -> str:
+    """'Proposal sent' -> '[Pp][Rr][Oo]...[Tt]', regex-escaped, for a case-blind match."""
+    out = []
+    for ch in name:
+        if ch.lower() != ch.upper():
+            out.append(f"[{ch.upper()}{ch.lower()}]")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)

@@ -194,6 +194,15 @@ def test_schema_covers_exactly_the_known_fields_and_accepts_the_sample(tmp_path:
         data = yaml.load(front, Loader=yaml.BaseLoader)  # as an editor sees it: all text
         assert list(validator.iter_errors(data)) == [], path.name
     assert list(validator.iter_errors({"title": "x", "stage": "nowhere", "created": "2026-01-01"}))
+    # any letter case, as `dealbook check` takes it
+    for stage in ("PROPOSAL", "proposal sent", "Closed Won"):
+        assert (
+            list(validator.iter_errors({"title": "x", "stage": stage, "created": "2026-01-01"}))
+            == []
+        )
+    assert list(
+        validator.iter_errors({"title": "x", "stage": "proposals", "created": "2026-01-01"})
+    )
 
 
 @pytest.mark.parametrize(
