@@ -532,25 +532,19 @@ def _touches(c: _Checker) -> list[Touch]:
                 )
                 continue
             day = c.date_of(fields["date"], "touches")
-            kind = (
-                fields["kind"].text.strip()
-                if "kind" in fields
-                and fields["kind"].kind == "scalar"
-                and not fields["kind"].is_null
-                else ""
-            )
-            note = (
-                fields["note"].text.strip()
-                if "note" in fields
-                and fields["note"].kind == "scalar"
-                and not fields["note"].is_null
-                else ""
-            )
+            kind, note = _plain_text(fields.get("kind")), _plain_text(fields.get("note"))
             if day is not None and c.short(item, "touches", f"{kind} {note}".strip()):
                 touches.append(Touch(day, kind, note))
         else:
             c.error(item, "touches", "a touch must be one line or a mapping", how)
     return touches
+
+
+def _plain_text(node: Node | None) -> str:
+    """A scalar's text, trimmed; "" for a missing, empty or non-scalar value."""
+    if node is None or node.kind != "scalar" or node.is_null:
+        return ""
+    return node.text.strip()
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

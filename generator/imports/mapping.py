@@ -9,11 +9,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..validate import DATE_FIELDS, TEXT_FIELDS
 from ..values import BadValue, parse_date
 from .csvfile import Row
 
-TEXT = ("title", "client", "owner", "source", "next_step", "lost_reason")
-DATES = ("created", "expected_close", "closed", "next_step_due")
+# the deal fields that hold one line of text, and those that hold a date
+TEXT, DATES = TEXT_FIELDS, DATE_FIELDS
 # The order fields are written in a new deal file; every key the validator knows.
 FIELD_ORDER = (
     "title",
