@@ -19,6 +19,7 @@ from typing import Any
 from .cache import BuildCache
 from .charts import Chart, render_charts
 from .config import normalize_base_url
+from .gcpause import paused_gc
 from .links import deal_url
 from .load import deal_paths
 from .metrics import compute
@@ -134,6 +135,10 @@ class Builder:
         """Build the site. A config with errors leaves the site as it was (kept=True)
         rather than building one whose figures rest on a wrong setting. `persist=False`
         (watch, between saves) keeps the cache in memory only; see save()."""
+        with paused_gc():
+            return self._build(keep_on_config_error, persist)
+
+    def _build(self, keep_on_config_error: bool, persist: bool) -> BuildResult:
         started = time.perf_counter()
         templates = _templates_key(self.root)
         if self.cache is not None and self.builds == 0:
@@ -236,7 +241,8 @@ class Builder:
     def save(self) -> None:
         """Write the in-memory cache out (watch does this when it stops)."""
         if self.cache is not None and self._state is not None:
-            self.cache.save(self._state)
+            with paused_gc():
+                self.cache.save(self._state)
 
     def _phase(self, what: str) -> Callable[[int, int], None] | None:
         report = self.progress

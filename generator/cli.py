@@ -194,6 +194,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace, r: Reporter) -> int:
+    from .gcpause import paused_gc
     from .pipeline import DEALS_DIR, load_repo
 
     root: Path = args.root
@@ -209,7 +210,8 @@ def _check(args: argparse.Namespace, r: Reporter) -> int:
                 r.usage_error(f"{path} is not a deal file under {root / DEALS_DIR}")
                 return EXIT_USAGE
             only.append(full.relative_to(deals).as_posix())
-    loaded = load_repo(root, only=only)
+    with paused_gc():
+        loaded = load_repo(root, only=only)
     if args.format == "github":
         prefix = os.path.relpath(root.resolve(), Path.cwd().resolve())
         prefix = "" if prefix == "." else prefix.replace(os.sep, "/") + "/"

@@ -123,3 +123,72 @@ def test_a_folder_dealbook_did_not_make_is_not_replaced(tmp_path: Path) -> None:
     with pytest.raises(WriteError, match="not empty and was not made by Dealbook"):
         write_site(tmp_path / "Documents", [("index.html", b"x")])
     assert tree(tmp_path / "Documents") == {"letter.txt": b"keep me"}
+
+
+def _site_v1_v2(tmp_path: Path) -> tuple[Path, list[tuple[str, bytes | None]], dict[str, bytes]]:
+    """A site written once (v1), and the files of a build that changes a few of them (v2)."""
+    out = tmp_path / "site"
+    v1 = [(f"deals/d{i}.html", f"one {i}".encode()) for i in range(10)] + [("gone.html", b"x")]
+    write_site(out, list(v1))
+    v2: list[tuple[str, bytes | None]] = [
+        (rel, f"two {rel}".encode() if rel in ("deals/d1.html", "deals/d7.html") else None)
+        for rel, _ in v1
+        if rel != "gone.html"
+    ]
+    v2.append(("new/page.html", b"new"))
+    expected = {f"deals/d{i}.html": f"one {i}".encode() for i in range(10)}
+    expected |= {"deals/d1.html": b"two deals/d1.html", "deals/d7.html": b"two deals/d7.html"}
+    expected["new/page.html"] = b"new"
+    return out, v2, expected
+
+
+def test_a_small_change_interrupted_during_its_renames_is_finished_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.write as w
+
+    out, v2, expected = _site_v1_v2(tmp_path)
+    real, calls = os.replace, []
+
+    def dies_on_the_second_page(src: str, dst: str) -> None:
+        calls.append(dst)
+        if str(dst).endswith(".html") and sum(c.endswith(".html") for c in map(str, calls)) == 2:
+            raise KeyboardInterrupt  # as if killed between two renames
+        real(src, dst)
+
+    monkeypatch.setattr(w.os, "replace", dies_on_the_second_page)
+    with pytest.raises(KeyboardInterrupt):
+        write_site(out, v2)
+    monkeypatch.setattr(w.os, "replace", real)
+    half = tree(out)
+    assert half["deals/d1.html"] == b"two deals/d1.html"  # one page renamed ...
+    assert half["deals/d7.html"] == b"one 7"  # ... the next not yet
+    w.recover(out)  # what the next build does first
+    after = tree(out)
+    assert {k: v for k, v in after.items() if k != ".dealbook-manifest"} == expected
+    assert "gone.html\n" not in after[".dealbook-manifest"].decode()
+    assert write_site(out, [(rel, None) for rel, _ in v2]).written == 0  # manifest agrees
+
+
+def test_a_small_change_killed_while_writing_leaves_the_old_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.write as w
+
+    out, v2, _ = _site_v1_v2(tmp_path)
+    before = tree(out)
+    chmods = []
+
+    def killed(path: object, mode: int) -> None:
+        chmods.append(path)
+        if len(chmods) == 2:
+            raise SystemExit  # the second temporary file is written, not yet finished
+
+    monkeypatch.setattr(w.os, "chmod", killed)
+    monkeypatch.setattr(w, "_roll_forward", lambda out: None)  # a kill cleans nothing up
+    with pytest.raises(SystemExit):
+        write_site(out, v2)
+    monkeypatch.undo()
+    assert any(p.name.startswith(".tmp-") for p in out.rglob("*"))  # left behind
+    w.recover(out)
+    assert tree(out) == before  # the old site exactly, temporary files and journal gone
