@@ -7,14 +7,16 @@ single `build()` is a Builder used once; both give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .cache import BuildCache
 from .charts import Chart, render_charts
@@ -28,6 +30,7 @@ from .parallel import pmap
 from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, load_repo
 from .render import Memo, Renderer, SiteInput
 from .theme import BUILTIN_TEMPLATES, environment
+from .validate import deal_id
 from .write import MANIFEST, WriteError, WriteResult, digest, write_site
 
 ASSETS = BUILTIN_TEMPLATES / "assets"
@@ -85,7 +88,10 @@ def check_out(root: Path, out: Path) -> None:
 
 
 class _State:
-    """What a Builder may reuse, in one picklable value (see cache.py)."""
+    """What a Builder may reuse. It is cached (see cache.py) in parts: what is common to
+    the build, and each deal file's record (what was read from it, its facts, page inputs,
+    stage row and JSON) in the part its path hashes to, so that a build after one edit
+    writes one part of the cache, not all of it."""
 
     def __init__(self) -> None:
         self.files = FileCache()
@@ -97,10 +103,113 @@ class _State:
         self.facts: dict[str, Any] = {}  # deal id -> (Deal, DealFacts) for `facts_day`
         self.facts_day: date | None = None
         self.manifest = ""  # hash of the output folder's manifest after the last build
+        self.loaded: dict[str, tuple[Any, ...]] = {}  # deal file -> its record, as loaded
+        self.part_count = 0
 
     def forget_pages(self) -> None:
         self.pages.clear()
         self.deal_inputs.clear()
+
+    def _record(self, rel: str) -> tuple[Any, ...]:
+        """What the state holds for one deal file, as live objects."""
+        did = deal_id(rel)
+        return (
+            self.files.entries[rel],
+            self.facts.get(did),
+            self.deal_inputs.get(deal_url(did)),
+            self.memo.rows.get(did),
+            self.memo.deal_json.get(did),
+        )
+
+    def parts(self) -> tuple[dict[str, Any], dict[int, dict[str, Any]], set[int]]:
+        """(what is common, {part: {deal file: record}}, parts unchanged since loaded).
+        The layout every row and page input share is kept once, in the common part; a
+        record says only whether it was the current one."""
+        layout = self.memo.layout
+        count = _part_count(len(self.files.entries))
+        parts: dict[int, dict[str, Any]] = {n: {} for n in range(count)}
+        changed = set(parts) if count != self.part_count else set()
+        for rel in self.files.entries:
+            entry, facts, inputs, row, js = live = self._record(rel)
+            n = _part_of(rel, count)
+            parts[n][rel] = (
+                entry,
+                facts,
+                None if inputs is None else (*inputs[:3], inputs[3] is layout),
+                None if row is None else (*row[:2], row[2] is layout, row[3]),
+                js,
+            )
+            if n not in changed and not _same_record(self.loaded.get(rel), live):
+                changed.add(n)
+        if set(self.loaded) - set(self.files.entries):  # a file went away
+            changed |= {_part_of(rel, count) for rel in set(self.loaded) - set(self.files.entries)}
+        common = {
+            "config_key": self.files.config_key,
+            "reads": self.files.reads,
+            "charts": self.charts,
+            "pages": self.pages,
+            "templates": self.templates,
+            "facts_day": self.facts_day,
+            "manifest": self.manifest,
+            "layout": layout,
+            "part_count": count,
+        }
+        return common, parts, set(parts) - changed
+
+    @classmethod
+    def from_parts(cls, common: dict[str, Any], parts: dict[int, dict[str, Any]]) -> _State:
+        st = cls()
+        st.files.config_key, st.files.reads = common["config_key"], common["reads"]
+        st.charts, st.pages, st.templates = common["charts"], common["pages"], common["templates"]
+        st.facts_day, st.manifest = common["facts_day"], common["manifest"]
+        st.part_count = common["part_count"]
+        layout = st.memo.layout = common["layout"]
+        stale = object()  # a layout equal to no other
+        for part in parts.values():
+            for rel, (entry, facts, inputs, row, js) in part.items():
+                did = deal_id(rel)
+                st.files.entries[rel] = entry
+                if facts is not None:
+                    st.facts[did] = facts
+                if inputs is not None:
+                    st.deal_inputs[deal_url(did)] = (*inputs[:3], layout if inputs[3] else stale)
+                if row is not None:
+                    st.memo.rows[did] = (*row[:2], layout if row[2] else stale, row[3])
+                if js is not None:
+                    st.memo.deal_json[did] = js
+                st.loaded[rel] = st._record(rel)
+        return st
+
+    def saved(self) -> None:
+        """What the cache now holds is what the state holds."""
+        self.loaded = {rel: self._record(rel) for rel in self.files.entries}
+        self.part_count = _part_count(len(self.files.entries))
+
+
+def _part_count(files: int) -> int:
+    """About 250 deal files a part, in a power of two of parts from 1 to 256."""
+    count = 1
+    while count < 256 and count * 500 <= files:
+        count *= 2
+    return count
+
+
+def _part_of(rel: str, count: int) -> int:
+    return zlib.crc32(rel.encode("utf-8")) % count
+
+
+def _same_record(before: tuple[Any, ...] | None, now: tuple[Any, ...]) -> bool:
+    """Whether a deal file's record is the one loaded: the same objects, except the page
+    inputs, which each build makes anew from the same deal, facts, problems and layout."""
+    if before is None:
+        return False
+    for i, (a, b) in enumerate(zip(before, now, strict=True)):
+        if i == 2 and a is not None and b is not None:
+            if not (a[0] is b[0] and a[1] is b[1] and a[2] == b[2] and a[3] is b[3]):
+                return False
+        elif a is not b:
+            return False
+    return True
 
 
 class Builder:
@@ -128,7 +237,10 @@ class Builder:
     def state(self) -> _State:
         if self._state is None:
             kept = self.cache.load() if self.cache else None
-            self._state = kept if isinstance(kept, _State) else _State()
+            self._state = _State()
+            if kept is not None and isinstance(kept[0], dict):
+                with contextlib.suppress(Exception):  # a cache of another shape is no cache
+                    self._state = _State.from_parts(kept[0], cast(Any, kept[1]))
         return self._state
 
     def build(self, keep_on_config_error: bool = True, persist: bool = True) -> BuildResult:
@@ -219,7 +331,7 @@ class Builder:
             and self.cache
             and (written.written or written.removed or st.files.reads != reread)
         ):
-            self.cache.save(st)
+            self._save()
         result = BuildResult(
             loaded,
             self.out,
@@ -242,7 +354,13 @@ class Builder:
         """Write the in-memory cache out (watch does this when it stops)."""
         if self.cache is not None and self._state is not None:
             with paused_gc():
-                self.cache.save(self._state)
+                self._save()
+
+    def _save(self) -> None:
+        assert self.cache is not None and self._state is not None
+        common, parts, unchanged = self._state.parts()
+        self.cache.save(common, parts, unchanged)
+        self._state.saved()
 
     def _phase(self, what: str) -> Callable[[int, int], None] | None:
         report = self.progress

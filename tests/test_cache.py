@@ -77,7 +77,7 @@ def test_what_invalidates_the_cache(repo: Path, tmp_path: Path, change: str) -> 
 def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path) -> None:
     build(repo)
     cache = BuildCache(repo, repo / "site")
-    for path in (cache.path, cache.path.with_suffix(".summary")):
+    for path in cache.path.glob("*.pickle"):
         path.write_bytes(path.read_bytes()[:200] + b"garbage")
     (repo / "deals/bramble-subscription-box.md").touch()
     result = Builder(repo).build()
@@ -88,7 +88,7 @@ def test_a_damaged_cache_is_ignored(repo: Path, tmp_path: Path) -> None:
 def test_the_cache_lives_outside_the_repository(repo: Path, tmp_path: Path) -> None:
     build(repo)
     cache = BuildCache(repo, repo / "site")
-    assert cache.path.is_file() and tmp_path / "cache" in cache.path.parents
+    assert (cache.path / "index.pickle").is_file() and tmp_path / "cache" in cache.path.parents
     assert not [p for p in repo.rglob("*") if "cache" in p.name.lower()]
     assert oct(os.stat(cache.path.parent).st_mode & 0o777) == "0o700"
 
@@ -101,3 +101,26 @@ def test_up_to_date_message(repo: Path) -> None:
     assert out.getvalue().splitlines()[-1] == (
         f"up to date: 43 pages from 31 deals -> {repo / 'site' / 'index.html'}"
     )
+
+
+def test_one_edit_rewrites_one_part_of_the_cache(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.build as b
+
+    monkeypatch.setattr(b, "_part_count", lambda files: 8)  # as if the pipeline were large
+    build(repo)
+    cache = BuildCache(repo, repo / "site")
+    before = {p.name for p in cache.path.glob("part-*")}
+    assert len(before) == 8
+    deal = repo / "deals/bramble-subscription-box.md"
+    deal.write_text(deal.read_text().replace("value: 4800", "value: 5100"))
+    Builder(repo).build()
+    after = {p.name for p in cache.path.glob("part-*")}
+    assert len(after) == 8 and len(after - before) == 1  # the edited deal's part only
+    # a new process reading those parts builds exactly what a clean build does
+    (repo / "deals/copperleaf-shopify-redesign.md").unlink()
+    result = Builder(repo).build()
+    assert 0 < result.rendered < 20
+    assert tree(repo / "site") == clean_build(repo, tmp_path)
+    assert len({p.name for p in cache.path.glob("part-*")} - after) == 1
