@@ -183,9 +183,13 @@ def compute(
             if known is not None:
                 known[d.id] = (d, facts[d.id])
     reach = {d.id: pipe.index[facts[d.id].furthest] for d in deals}  # furthest(d) as an index
-    open_deals = [d for d in deals if pipe.outcome(d) is None]
-    won_p = [d for d in deals if pipe.outcome(d) == "won" and period.contains(d.closed)]
-    lost_p = [d for d in deals if pipe.outcome(d) == "lost" and period.contains(d.closed)]
+    open_deals, won_p, lost_p = [], [], []
+    for d in deals:
+        outcome = pipe.outcome(d)
+        if outcome is None:
+            open_deals.append(d)
+        elif period.contains(d.closed):
+            (won_p if outcome == "won" else lost_p).append(d)
 
     fig: dict[str, Any] = {
         "as_of": as_of.isoformat(),
@@ -197,18 +201,22 @@ def compute(
         "open_value": sum((facts[d.id].base_value for d in open_deals), Decimal(0)),
         "weighted_value": sum((facts[d.id].weighted_value for d in open_deals), Decimal(0)),
     }
+    by_stage: dict[str, list[DealFacts]] = {s.id: [] for s in pipe.open}
+    for d in open_deals:
+        by_stage[d.stage].append(facts[d.id])
     fig["stages"] = [
         {
             "id": s.id,
-            "count": len(inside := [d for d in open_deals if d.stage == s.id]),
-            "value": sum((facts[d.id].base_value for d in inside), Decimal(0)),
-            "weighted_value": sum((facts[d.id].weighted_value for d in inside), Decimal(0)),
+            "count": len(inside := by_stage[s.id]),
+            "value": sum((f.base_value for f in inside), Decimal(0)),
+            "weighted_value": sum((f.weighted_value for f in inside), Decimal(0)),
         }
         for s in pipe.open
     ]
     forecast: dict[str, Decimal] = {}
     for d in open_deals:
-        key = d.expected_close.strftime("%Y-%m") if d.expected_close else "unscheduled"
+        close = d.expected_close
+        key = f"{close.year:04d}-{close.month:02d}" if close else "unscheduled"
         forecast[key] = forecast.get(key, Decimal(0)) + facts[d.id].weighted_value
     fig["forecast"] = {
         k: forecast[k] for k in sorted(forecast, key=lambda k: (k == "unscheduled", k))
@@ -230,10 +238,8 @@ def compute(
         stage = config.milestone(name)
         if stage is None or stage.id not in pipe.index:
             return None
-        i = pipe.index[stage.id]
-        return [
-            d for d in deals if reach[d.id] >= i and period.contains(facts[d.id].entered[stage.id])
-        ]
+        i, sid, start, end = pipe.index[stage.id], stage.id, period.start, period.end
+        return [d for d in deals if reach[d.id] >= i and start <= facts[d.id].entered[sid] <= end]
 
     qualified = milestone_deals("qualified")
     proposals = milestone_deals("proposal")
@@ -282,13 +288,17 @@ def compute(
     fig["by_owner"] = _groups(lambda d: d.owner, won_p, lost_p, open_deals, facts)
 
     funnel = []
+    furthest_count = Counter(reach.values())
+    # reached(i): deals whose furthest stage is i or later
+    reached_from = [
+        sum(furthest_count[j] for j in range(i, len(pipe.open))) for i in range(len(pipe.open))
+    ]
+    sitting_in = Counter(d.stage for d in open_deals)
+    won_ever = sum(1 for d in deals if pipe.outcome(d) == "won")
     for i, s in enumerate(pipe.open):
-        reached = sum(1 for d in deals if reach[d.id] >= i)
-        sitting = sum(1 for d in open_deals if d.stage == s.id)
-        if i + 1 < len(pipe.open):
-            advanced = sum(1 for d in deals if reach[d.id] >= i + 1)
-        else:
-            advanced = sum(1 for d in deals if pipe.outcome(d) == "won")
+        reached = reached_from[i]
+        sitting = sitting_in[s.id]
+        advanced = reached_from[i + 1] if i + 1 < len(pipe.open) else won_ever
         funnel.append(
             {
                 "stage": s.id,
@@ -301,9 +311,11 @@ def compute(
     fig["funnel"] = funnel
     rated = [(f["conversion"], i) for i, f in enumerate(funnel) if f["conversion"] is not None]
     fig["leak_stage"] = funnel[min(rated)[1]]["stage"] if rated else None  # earliest on a tie
-    fig["health"] = {
-        flag: sorted(d.id for d in open_deals if flag in facts[d.id].health) for flag in FLAGS
-    }
+    flagged: dict[str, list[str]] = {flag: [] for flag in FLAGS}
+    for d in open_deals:
+        for flag in facts[d.id].health:
+            flagged[flag].append(d.id)
+    fig["health"] = {flag: sorted(ids) for flag, ids in flagged.items()}
     return Metrics(as_of, period, fig, facts, _monthly(deals, pipe, facts, as_of, period))
 
 
@@ -314,16 +326,16 @@ def _groups(
 
     def group(d: Deal) -> dict[str, Any]:
         name = key(d) or "(none)"
-        return groups.setdefault(
-            name,
-            {
+        g = groups.get(name)
+        if g is None:
+            g = groups[name] = {
                 "won_count": 0,
                 "lost_count": 0,
                 "win_rate": None,
                 "won_value": Decimal(0),
                 "open_count": 0,
-            },
-        )
+            }
+        return g
 
     for d in won:
         g = group(d)
@@ -359,12 +371,12 @@ def _monthly(
             }
         )
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    index = {row["month"]: row for row in months}
+    index = {(int(row["month"][:4]), int(row["month"][5:])): row for row in months}
     for d in deals:
         outcome = pipe.outcome(d)
         if outcome is None or d.closed is None or d.closed > as_of:
             continue
-        row = index.get(d.closed.strftime("%Y-%m"))
+        row = index.get((d.closed.year, d.closed.month))
         if row is None:
             continue
         if outcome == "won":
