@@ -89,16 +89,32 @@ class Chart:
     note: str = ""
 
 
+def _keys(ctx: _Context) -> dict[str, Any]:
+    """What each chart shows: equal keys, equal SVG."""
+    return {
+        name: (inputs(ctx), ctx.currency, tuple(sorted(ctx.labels.items())))
+        for name, _, inputs in _CHARTS
+    }
+
+
+def charts_to_draw(
+    metrics: Metrics, config: Config, memo: dict[str, tuple[Any, Chart]]
+) -> list[str]:
+    """The charts whose inputs changed since `memo` was kept."""
+    keys = _keys(_Context(metrics, config))
+    return [n for n, _, _ in _CHARTS if n not in memo or memo[n][0] != keys[n]]
+
+
 def render_charts(
-    metrics: Metrics, config: Config, memo: dict[str, tuple[Any, Chart]] | None = None
+    metrics: Metrics,
+    config: Config,
+    memo: dict[str, tuple[Any, Chart]] | None = None,
+    parallel: bool = True,
 ) -> list[Chart]:
     """The six charts in page order. With `memo` (kept by the caller between builds), a chart
     whose inputs are unchanged is reused instead of drawn again: drawing is the slow part."""
     ctx = _Context(metrics, config)
-    keys = {
-        name: (inputs(ctx), ctx.currency, tuple(sorted(ctx.labels.items())))
-        for name, _, inputs in _CHARTS
-    }
+    keys = _keys(ctx)
     todo = [
         (name, build)
         for name, build, _ in _CHARTS
@@ -106,7 +122,11 @@ def render_charts(
     ]
     # drawing is the slow part: on a fresh run, each core draws some of the charts
     drawn = dict(
-        zip((n for n, _ in todo), pmap(lambda job: job[1](ctx), todo, min_items=3), strict=True)
+        zip(
+            (n for n, _ in todo),
+            pmap(lambda job: job[1](ctx), todo, min_items=3 if parallel else len(todo) + 1),
+            strict=True,
+        )
     )
     charts = []
     for name, _, _ in _CHARTS:

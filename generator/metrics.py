@@ -183,7 +183,9 @@ def compute(
             if known is not None:
                 known[d.id] = (d, facts[d.id])
     reach = {d.id: pipe.index[facts[d.id].furthest] for d in deals}  # furthest(d) as an index
-    open_deals, won_p, lost_p = [], [], []
+    open_deals: list[Deal] = []
+    won_p: list[Deal] = []
+    lost_p: list[Deal] = []
     for d in deals:
         outcome = pipe.outcome(d)
         if outcome is None:

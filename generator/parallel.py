@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -69,3 +70,51 @@ def pmap(
     finally:
         _JOB.clear()
     return results
+
+
+def _fork_ok() -> bool:
+    return (
+        workers() >= 2
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+class Background(Generic[R]):
+    """func() worked out in a forked process while this one goes on; result() waits for
+    it. Where forking is not safe or would not pay (one core, a threaded process such as
+    `watch`), func runs inline when its result is asked for. A failure in the child is
+    not reported from there: func runs again here, so the error is raised as usual."""
+
+    def __init__(self, func: Callable[[], R]) -> None:
+        self._func = func
+        self._pid = 0
+        self._fd = -1
+        if not _fork_ok():
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: work, send the result, and leave without cleanups
+            os.close(read)
+            try:
+                data = pickle.dumps((True, func()), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:
+                data = pickle.dumps((False, None))
+            with os.fdopen(write, "wb") as out:
+                out.write(data)
+            os._exit(0)
+        os.close(write)
+        self._pid, self._fd = pid, read
+
+    def result(self) -> R:
+        if not self._pid:
+            return self._func()
+        with os.fdopen(self._fd, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(self._pid, 0)
+        self._pid = 0
+        try:
+            ok, value = pickle.loads(data)
+        except Exception:  # the child was killed, or could not send what it made
+            ok, value = False, None
+        return cast(R, value) if ok else self._func()
