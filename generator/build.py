@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any, cast
 
 from .cache import BuildCache
-from .charts import Chart, render_charts
+from .charts import Chart, charts_to_draw, render_charts
 from .config import normalize_base_url
 from .gcpause import paused_gc
 from .links import deal_url
 from .load import deal_paths
 from .metrics import compute
 from .model import Deal, Problem
-from .parallel import pmap
+from .parallel import Background, pmap
 from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, load_repo
 from .render import Memo, Renderer, SiteInput
 from .theme import BUILTIN_TEMPLATES, environment
@@ -283,7 +283,15 @@ class Builder:
         if day != st.facts_day:
             st.facts, st.facts_day = {}, day
         metrics = compute(loaded.deals, config, day, len(loaded.invalid), st.facts)
-        charts = render_charts(metrics, config, st.charts)
+        # Drawing charts is slow (matplotlib); where it can, a forked process draws them
+        # while this one renders the deal pages, which do not show them.
+        memo = st.charts
+        drawing = None
+        if charts_to_draw(metrics, config, memo):
+            drawing = Background(
+                lambda: (render_charts(metrics, config, memo, parallel=False), memo)
+            )
+        charts = [] if drawing else render_charts(metrics, config, memo)
         site = SiteInput(
             config, loaded.deals, loaded.invalid, loaded.problems, metrics, charts, loaded.files
         )
@@ -309,6 +317,9 @@ class Builder:
             renderer.remember(d, row, entry)
             files.append((deal_url(d.id), html))
         rendered = len(todo)
+        if drawing is not None:
+            charts, st.charts = drawing.result()
+            renderer = Renderer(replace(site, charts=charts), self.root, self.env, st.memo)
         for page in renderer.pages():
             previous = st.pages.get(page.out)
             if previous is not None and previous[0] == page.context:
