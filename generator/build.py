@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .cache import BuildCache
-from .charts import Chart, charts_to_draw, render_charts
+from .charts import CHART_NAMES, Chart, charts_to_draw, render_charts
 from .config import normalize_base_url
 from .gcpause import paused_gc
 from .links import deal_url
@@ -232,6 +232,7 @@ class Builder:
         self.progress = progress  # (what, done, total), for a progress bar
         self.env = environment(root)
         self.builds = 0  # in this process
+        self._pending: Any = None  # what finish_charts() needs, after a defer_charts build
 
     @property
     def state(self) -> _State:
@@ -243,14 +244,52 @@ class Builder:
                     self._state = _State.from_parts(kept[0], cast(Any, kept[1]))
         return self._state
 
-    def build(self, keep_on_config_error: bool = True, persist: bool = True) -> BuildResult:
+    def build(
+        self, keep_on_config_error: bool = True, persist: bool = True, defer_charts: bool = False
+    ) -> BuildResult:
         """Build the site. A config with errors leaves the site as it was (kept=True)
         rather than building one whose figures rest on a wrong setting. `persist=False`
-        (watch, between saves) keeps the cache in memory only; see save()."""
-        with paused_gc():
-            return self._build(keep_on_config_error, persist)
+        (watch, between saves) keeps the cache in memory only; see save().
 
-    def _build(self, keep_on_config_error: bool, persist: bool) -> BuildResult:
+        `defer_charts` (watch): when charts must be redrawn, write every other page first
+        and leave the charts and the dashboard that shows them as they were, for
+        finish_charts(); a saved deal then shows before its charts are drawn."""
+        self._pending = None
+        with paused_gc():
+            return self._build(keep_on_config_error, persist, defer_charts)
+
+    @property
+    def charts_pending(self) -> bool:
+        return self._pending is not None
+
+    def finish_charts(self) -> BuildResult | None:
+        """Draw the charts a build with defer_charts left, and write them and the dashboard."""
+        if self._pending is None:
+            return None
+        started = time.perf_counter()
+        drawing, site, files, result = self._pending
+        self._pending = None
+        st = self.state
+        with paused_gc():
+            charts, st.charts = drawing.result()
+            renderer = Renderer(replace(site, charts=charts), self.root, self.env, st.memo)
+            page = renderer.dashboard()
+            data = renderer.render(page)
+            st.pages[page.out] = (page.context, digest(data))
+            new = {page.out: data} | {f"charts/{c.name}.svg": c.svg for c in charts}
+            files = [(rel, new.get(rel)) for rel, _ in files]
+            written = write_site(self.out, files, swap=False)
+            st.manifest = _manifest_hash(self.out)
+        return replace(
+            result,
+            written=WriteResult(
+                result.written.written + written.written, written.unchanged, result.written.removed
+            ),
+            rendered=result.rendered + 1,
+            seconds=result.seconds + time.perf_counter() - started,
+        )
+
+    def _build(self, keep_on_config_error: bool, persist: bool, defer_charts: bool) -> BuildResult:
         started = time.perf_counter()
         templates = _templates_key(self.root)
         if self.cache is not None and self.builds == 0:
@@ -317,12 +356,22 @@ class Builder:
             renderer.remember(d, row, entry)
             files.append((deal_url(d.id), html))
         rendered = len(todo)
-        if drawing is not None:
+        # the charts and the dashboard may wait (defer_charts) if the last build wrote them
+        deferred = (
+            defer_charts
+            and drawing is not None
+            and "index.html" in st.pages
+            and all(name in st.charts for name in CHART_NAMES)
+        )
+        if drawing is not None and not deferred:
             charts, st.charts = drawing.result()
             renderer = Renderer(replace(site, charts=charts), self.root, self.env, st.memo)
         for page in renderer.pages():
             previous = st.pages.get(page.out)
-            if previous is not None and previous[0] == page.context:
+            if deferred and page.out == "index.html":
+                pages[page.out] = previous  # type: ignore[assignment]
+                files.append((page.out, None))
+            elif previous is not None and previous[0] == page.context:
                 pages[page.out] = previous
                 files.append((page.out, None))
             else:
@@ -331,7 +380,10 @@ class Builder:
                 pages[page.out] = (page.context, digest(data))
                 files.append((page.out, data))
         st.pages, st.deal_inputs = pages, deal_inputs
-        files += [(f"charts/{c.name}.svg", c.svg) for c in charts]
+        if deferred:
+            files += [(f"charts/{name}.svg", None) for name in CHART_NAMES]
+        else:
+            files += [(f"charts/{c.name}.svg", c.svg) for c in charts]
         files += renderer.data_files() + assets(self.root)
         # the first build swaps a whole new site in; later ones (watch) update in place
         written = write_site(self.out, files, swap=self.builds == 0)
@@ -353,6 +405,9 @@ class Builder:
             deals=len(loaded.deals),
             invalid=len(loaded.invalid),
         )
+        if deferred:
+            assert drawing is not None
+            self._pending = (drawing, site, files, result)
         if persist and self.cache is not None:
             light = replace(loaded, deals=[], invalid=[])  # the counts are in the result
             unchanged = WriteResult(0, written.written + written.unchanged, 0)

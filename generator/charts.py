@@ -434,6 +434,7 @@ _CHARTS: tuple[tuple[str, Callable[[_Context], Chart], Callable[[_Context], Any]
     ("loss-reasons", _loss_reasons, lambda c: (c.figures.get("loss_reasons"), c.period)),
     ("win-rate-by-source", _by_source, lambda c: (c.figures.get("by_source"), c.period)),
 )
+CHART_NAMES = tuple(name for name, _, _ in _CHARTS)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from .build import Builder
 from .watch import Rebuild, Watcher
 
 ERRORS_SHOWN = 5  # errors printed under a rebuild line; the rest are on problems.html
+DASHBOARD = ["index.html"]  # the page that shows the charts
 
 
 class Printer(Protocol):
@@ -44,8 +45,13 @@ def describe(report: Rebuild) -> list[str]:
     if report.result.kept:
         head = f"{stamp} {what} changed: dealbook.yaml has errors, kept the last good site"
     else:
+        charts = (
+            f" (pages in {(report.seconds - report.charts_seconds) * 1000:.0f} ms)"
+            if report.charts_seconds
+            else ""
+        )
         head = (
-            f"{stamp} {what} changed: rebuilt in {report.seconds * 1000:.0f} ms, "
+            f"{stamp} {what} changed: rebuilt in {report.seconds * 1000:.0f} ms{charts}, "
             f"{report.result.rendered} page{'s' if report.result.rendered != 1 else ''} "
             f"updated, {counts}"
         )
@@ -112,10 +118,13 @@ def run_live(args: argparse.Namespace, r: Printer) -> int:
             return 2
 
     def on_rebuild(report: Rebuild) -> None:
-        for text in describe(report):
-            r.line(text)
+        if not report.early:  # one line per rebuild, when it is complete
+            for text in describe(report):
+                r.line(text)
         if state is not None:
-            state.publish(browser_errors(report))
+            # after the charts of a two-part rebuild, only the dashboard needs a reload
+            only = DASHBOARD if report.charts_seconds else None
+            state.publish(browser_errors(report), only)
 
     watcher = Watcher(builder, on_rebuild)
     watcher.start()

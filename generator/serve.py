@@ -57,7 +57,11 @@ LIVE_JS = r"""// Dealbook live reload: reload after each rebuild, show build err
   var source = new EventSource("/__dealbook/events");
   source.addEventListener("build", function (event) {
     var data = JSON.parse(event.data);
-    if (built !== null && String(data.build) !== built) { location.reload(); return; }
+    if (built !== null && String(data.build) !== built) {
+      var page = location.pathname.replace(/^\//, "").replace(/(^|\/)$/, "$1index.html");
+      if (!data.only || data.only.indexOf(page) >= 0) { location.reload(); return; }
+      built = String(data.build);  // this page did not change
+    }
     overlay(data.errors);
   });
 }());
@@ -71,12 +75,15 @@ class LiveState:
         self.cond = threading.Condition()
         self.build = 0
         self.errors: list[dict[str, Any]] = []
+        self.only: list[str] | None = None
         self.closed = False
 
-    def publish(self, errors: list[dict[str, Any]]) -> None:
+    def publish(self, errors: list[dict[str, Any]], only: list[str] | None = None) -> None:
+        """A rebuild: pages reload, or with `only`, just those pages (paths in the site)."""
         with self.cond:
             self.build += 1
             self.errors = errors
+            self.only = only
             self.cond.notify_all()
 
     def close(self) -> None:
@@ -85,7 +92,7 @@ class LiveState:
             self.cond.notify_all()
 
     def message(self) -> bytes:
-        data = json.dumps({"build": self.build, "errors": self.errors})
+        data = json.dumps({"build": self.build, "errors": self.errors, "only": self.only})
         return f"event: build\ndata: {data}\n\n".encode()
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -35,6 +35,10 @@ class Rebuild:
     result: BuildResult | None
     error: str = ""  # a crash inside the build, as text
     seconds: float = 0.0
+    # True for the first of two reports on a build whose charts are drawn after its pages:
+    # the pages are written; the charts and dashboard follow in the second report
+    early: bool = False
+    charts_seconds: float = 0.0  # of `seconds`, drawing charts after the pages were written
     problems_text: list[str] = field(default_factory=list)
 
 
@@ -155,8 +159,17 @@ class Watcher:
         try:
             # the first build leaves the cache on disk; later ones keep it in memory until
             # stop(): writing it takes longer than the rebuild of one deal
-            result = self.builder.build(keep_on_config_error=True, persist=self.count == 1)
+            result = self.builder.build(
+                keep_on_config_error=True, persist=self.count == 1, defer_charts=self.count > 1
+            )
             report = Rebuild(self.count, changed, result)
+            if self.builder.charts_pending:
+                # the pages are written: show them now, then draw the charts
+                report.seconds = time.perf_counter() - started
+                self.on_rebuild(replace(report, early=True))
+                drawn = time.perf_counter()
+                report.result = self.builder.finish_charts()
+                report.charts_seconds = time.perf_counter() - drawn
         except Exception:  # a bug must not stop the loop: show it and keep serving
             report = Rebuild(self.count, changed, None, traceback.format_exc(limit=4))
         finally:

@@ -170,9 +170,10 @@ def write_site(
     changed: list[tuple[str, bytes, str]] = []
     hashes: dict[str, str] = {}
     sizes: dict[str, int] = {}
+    base = str(out) + os.sep  # strings, not Path: this runs for every file of the site
     for rel, data in files:
         if data is None:
-            if rel not in manifest or not (out / rel).is_file():
+            if rel not in manifest or not os.path.isfile(base + rel):
                 raise WriteError(f"{rel!r} was to be kept but the output folder lacks it")
             hashes[rel], sizes[rel] = manifest[rel]
             continue

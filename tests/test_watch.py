@@ -23,14 +23,20 @@ SETTLE = 0.6  # seconds of silence after which the watcher must have caught up
 
 class Live:
     def __init__(self, root: Path) -> None:
-        self.reports: list[Rebuild] = []
-        self.watcher = Watcher(Builder(root), lambda r: self.reports.append(r), quiet=0.15)
+        self.reports: list[Rebuild] = []  # one per rebuild, when it is complete
+        self.early: list[Rebuild] = []  # pages written, charts still to come
+        self.watcher = Watcher(
+            Builder(root),
+            lambda r: (self.early if r.early else self.reports).append(r),
+            quiet=0.15,
+        )
         self.watcher.start()
         self.watcher.rebuild([])
         self.thread = threading.Thread(target=self.watcher.run, daemon=True)
         self.thread.start()
         time.sleep(0.3)  # let the observer's watches be in place before the test edits
         self.reports.clear()
+        self.early.clear()
 
     def settle(self, timeout: float = 20.0) -> list[Rebuild]:
         """Wait until the watcher has been idle for SETTLE seconds; return the rebuilds."""
@@ -190,6 +196,36 @@ def test_which_paths_matter(tmp_path: Path, rel: str, is_dir: bool, expected: st
     assert relevant(tmp_path, tmp_path / "site", str(tmp_path / rel), is_dir) == expected
 
 
+def test_a_deal_shows_before_its_charts_are_redrawn(
+    repo: Path, live: Live, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A change that moves a chart is written in two steps: every page but the dashboard,
+    then the charts and the dashboard; the end is exactly a clean build."""
+    chart = (repo / "site/charts/stage-value.svg").read_bytes()
+    dashboard = page(repo, "index.html")
+    seen: dict[str, object] = {}
+    watcher = live.watcher
+    on_rebuild = watcher.on_rebuild
+
+    def look(report: Rebuild) -> None:  # what the browser would load at each report
+        if report.early:
+            seen["deal"] = page(repo, "deals/a.html")
+            seen["chart"] = (repo / "site/charts/stage-value.svg").read_bytes()
+            seen["dashboard"] = page(repo, "index.html")
+        on_rebuild(report)
+
+    watcher.on_rebuild = look
+    text = DEAL.format(title="Alpha").replace("stage: lead", "stage: lead\nvalue: 9000")
+    (repo / "deals/a.md").write_text(text)
+    reports = live.settle()
+    assert len(reports) == 1 and len(live.early) == 1
+    assert "9,000" in str(seen["deal"])  # the deal's page was new at the first report
+    assert seen["chart"] == chart and seen["dashboard"] == dashboard  # the charts were not
+    assert reports[0].charts_seconds > 0
+    assert (repo / "site/charts/stage-value.svg").read_bytes() != chart
+    same_as_clean_build(repo, tmp_path_factory)
+
+
 def test_served_page_reloads_after_a_change(repo: Path) -> None:
     """A browser's view: load a page, follow the reload channel, see the new content."""
     state = LiveState()
@@ -217,7 +253,7 @@ def test_served_page_reloads_after_a_change(repo: Path) -> None:
         time.sleep(0.3)
         (repo / "deals/a.md").write_text(DEAL.format(title="Alpha v2"))
         event = json.loads(_next_event(stream))
-        assert event == {"build": 2, "errors": []}
+        assert event == {"build": 2, "errors": [], "only": None}
         html = urllib.request.urlopen(f"{base}/deals/a.html", timeout=5).read().decode()
         assert "Alpha v2" in html and 'data-build="2"' in html
         # no listings, nothing outside the site
