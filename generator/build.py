@@ -26,12 +26,20 @@ from .links import deal_url
 from .load import deal_paths
 from .metrics import compute
 from .model import Deal, Problem
-from .parallel import Background, pmap
+from .parallel import Background, pimap
 from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, load_repo
 from .render import Memo, Renderer, SiteInput
 from .theme import BUILTIN_TEMPLATES, environment
 from .validate import deal_id
-from .write import MANIFEST, WriteError, WriteResult, digest, write_site
+from .write import (
+    IN_PLACE_MAX,
+    MANIFEST,
+    SiteWriter,
+    WriteError,
+    WriteResult,
+    digest,
+    write_site,
+)
 
 ASSETS = BUILTIN_TEMPLATES / "assets"
 
@@ -277,8 +285,7 @@ class Builder:
             data = renderer.render(page)
             st.pages[page.out] = (page.context, digest(data))
             new = {page.out: data} | {f"charts/{c.name}.svg": c.svg for c in charts}
-            files = [(rel, new.get(rel)) for rel, _ in files]
-            written = write_site(self.out, files, swap=False)
+            written = write_site(self.out, [(rel, new.get(rel)) for rel in files], swap=False)
             st.manifest = _manifest_hash(self.out)
         return replace(
             result,
@@ -335,58 +342,72 @@ class Builder:
             config, loaded.deals, loaded.invalid, loaded.problems, metrics, charts, loaded.files
         )
         renderer = Renderer(site, self.root, self.env, st.memo)
-        files: list[tuple[str, bytes | None]] = []
         pages: dict[str, tuple[dict[str, Any], str]] = {}
         # A deal's page is looked at only if its deal, facts, problems or layout changed:
         # with thousands of deals, even building each page's context would cost too much.
         deal_inputs: dict[str, Any] = {}
         todo: list[Deal] = []
+        kept: list[str] = []
         for d in loaded.deals:
             out = deal_url(d.id)
             inputs = renderer.deal_inputs(d)
             before = st.deal_inputs.get(out)
             if before is not None and before[0] is inputs[0] and before[1:] == inputs[1:]:
-                files.append((out, None))  # unchanged: keep the file as it is
+                kept.append(out)  # unchanged: keep the file as it is
             else:
                 todo.append(d)
             deal_inputs[out] = inputs
-        for d, (html, row, entry) in zip(
-            todo, pmap(renderer.deal_outputs, todo, self._phase("rendering pages")), strict=True
-        ):
-            renderer.remember(d, row, entry)
-            files.append((deal_url(d.id), html))
-        rendered = len(todo)
-        # the charts and the dashboard may wait (defer_charts) if the last build wrote them
-        deferred = (
-            defer_charts
-            and drawing is not None
-            and "index.html" in st.pages
-            and all(name in st.charts for name in CHART_NAMES)
-        )
-        if drawing is not None and not deferred:
-            charts, st.charts = drawing.result()
-            renderer = Renderer(replace(site, charts=charts), self.root, self.env, st.memo)
-        for page in renderer.pages():
-            previous = st.pages.get(page.out)
-            if deferred and page.out == "index.html":
-                pages[page.out] = previous  # type: ignore[assignment]
-                files.append((page.out, None))
-            elif previous is not None and previous[0] == page.context:
-                pages[page.out] = previous
-                files.append((page.out, None))
-            else:
-                data = renderer.render(page)
-                rendered += 1
-                pages[page.out] = (page.context, digest(data))
-                files.append((page.out, data))
-        st.pages, st.deal_inputs = pages, deal_inputs
-        if deferred:
-            files += [(f"charts/{name}.svg", None) for name in CHART_NAMES]
-        else:
-            files += [(f"charts/{c.name}.svg", c.svg) for c in charts]
-        files += renderer.data_files() + assets(self.root)
-        # the first build swaps a whole new site in; later ones (watch) update in place
-        written = write_site(self.out, files, swap=self.builds == 0)
+        # The first build of a run swaps a whole new site in (streamed into it page by page
+        # when many pages change); later ones (watch) update in place.
+        first = self.builds == 0
+        writer = SiteWriter(self.out, swap=first, stream=first and len(todo) > IN_PLACE_MAX)
+        files: list[str] = []  # every file of the site, in the order written
+
+        def add(rel: str, data: bytes | None) -> None:
+            writer.add(rel, data)
+            files.append(rel)
+
+        try:
+            for rel in kept:
+                add(rel, None)
+            rendering = pimap(renderer.deal_outputs, todo, self._phase("rendering pages"))
+            for d, (html, row, entry) in zip(todo, rendering, strict=True):
+                renderer.remember(d, row, entry)
+                add(deal_url(d.id), html)
+            rendered = len(todo)
+            # the charts and the dashboard may wait (defer_charts) if the last build wrote them
+            deferred = (
+                defer_charts
+                and drawing is not None
+                and "index.html" in st.pages
+                and all(name in st.charts for name in CHART_NAMES)
+            )
+            if drawing is not None and not deferred:
+                charts, st.charts = drawing.result()
+                renderer = Renderer(replace(site, charts=charts), self.root, self.env, st.memo)
+            for page in renderer.pages():
+                previous = st.pages.get(page.out)
+                if deferred and page.out == "index.html":
+                    pages[page.out] = previous  # type: ignore[assignment]
+                    add(page.out, None)
+                elif previous is not None and previous[0] == page.context:
+                    pages[page.out] = previous
+                    add(page.out, None)
+                else:
+                    data = renderer.render(page)
+                    rendered += 1
+                    pages[page.out] = (page.context, digest(data))
+                    add(page.out, data)
+            st.pages, st.deal_inputs = pages, deal_inputs
+            for c in charts if not deferred else []:
+                add(f"charts/{c.name}.svg", c.svg)
+            for name in CHART_NAMES if deferred else []:
+                add(f"charts/{name}.svg", None)
+            for rel, data in renderer.data_files() + assets(self.root):
+                add(rel, data)
+            written = writer.finish()
+        finally:
+            writer.abort()
         self.builds += 1
         st.manifest = _manifest_hash(self.out)
         if (
@@ -398,7 +419,7 @@ class Builder:
         result = BuildResult(
             loaded,
             self.out,
-            sum(1 for rel, _ in files if rel.endswith(".html")),
+            sum(1 for rel in files if rel.endswith(".html")),
             written,
             time.perf_counter() - started,
             rendered,

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
@@ -44,32 +44,38 @@ def pmap(
 ) -> list[R]:
     """[func(i) for i in items], in order, on every core when that is safe and worth it;
     `progress` hears how many are done now and then."""
+    return list(pimap(func, items, progress, min_items))
+
+
+def pimap(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    progress: Progress | None = None,
+    min_items: int = MIN_ITEMS,
+) -> Iterator[R]:
+    """pmap, one result at a time in order, so the caller can use each (write a page, say)
+    and let it go before the last is made."""
     n = workers()
     total = len(items)
-    results: list[Any] = []
-    if (
-        n < 2
-        or total < min_items
-        or threading.active_count() > 1
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if n < 2 or total < min_items or not _fork_ok():
         for i, item in enumerate(items, 1):
-            results.append(func(item))
+            yield func(item)
             if progress is not None and (i % 250 == 0 or i == total):
                 progress(i, total)
-        return results
+        return
     size = max(1 if total < 50 else 50, -(-total // (n * 16)))
     bounds = [(i, min(i + size, total)) for i in range(0, total, size)]
     _JOB[:] = [(func, items)]
+    done = 0
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:
             for part in pool.imap(_run_chunk, bounds):
-                results.extend(part)
+                done += len(part)
                 if progress is not None:
-                    progress(len(results), total)
+                    progress(done, total)
+                yield from part
     finally:
         _JOB.clear()
-    return results
 
 
 def _fork_ok() -> bool:

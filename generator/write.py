@@ -152,93 +152,140 @@ def write_site(
     """Make `out` hold exactly `files` (path in the site, bytes), plus any file it held that
     no build of ours wrote. Bytes of None mean "as the last build wrote it": the caller
     knows the file did not change and need not have its bytes."""
-    seen: set[str] = set()
     for rel, _ in files:
-        _check(rel)
-        if rel in seen:
-            raise WriteError(f"refusing to write {rel!r} twice in one build")
-        seen.add(rel)
-    recover(out)
-    if out.is_dir() and not (out / MANIFEST).exists() and any(out.iterdir()):
-        raise WriteError(
-            f"{out} is not empty and was not made by Dealbook; build into a new or empty "
-            "folder (a build replaces the folder's contents)"
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    out = out.resolve()
-    manifest = _read_manifest(out)
-    changed: list[tuple[str, bytes, str]] = []
-    hashes: dict[str, str] = {}
-    sizes: dict[str, int] = {}
-    base = str(out) + os.sep  # strings, not Path: this runs for every file of the site
-    for rel, data in files:
-        if data is None:
-            if rel not in manifest or not os.path.isfile(base + rel):
-                raise WriteError(f"{rel!r} was to be kept but the output folder lacks it")
-            hashes[rel], sizes[rel] = manifest[rel]
-            continue
-        sizes[rel] = len(data)
-        h = digest(data)
-        hashes[rel] = h
-        if _on_disk(out, rel, manifest.get(rel)) != h:
-            changed.append((rel, data, h))
-    stale = [rel for rel in manifest if rel not in seen]
-    unchanged = len(files) - len(changed)
-    if not changed and not stale and (out / MANIFEST).exists():
-        return WriteResult(0, unchanged, 0)
-    if swap and len(changed) + len(stale) > IN_PLACE_MAX:
-        try:
-            _swap(out, files, changed, set(manifest), hashes, sizes)
-            return WriteResult(len(changed), unchanged, len(stale))
-        except OSError as exc:
-            if exc.errno not in (18, 16):  # EXDEV, EBUSY: out is a mount point; write in place
-                raise
-    _in_place(out, changed, stale, hashes, sizes)
-    return WriteResult(len(changed), unchanged, len(stale))
-
-
-def _manifest_text(sizes: dict[str, int], hashes: dict[str, str]) -> bytes:
-    lines = [f"{hashes[rel]} {sizes[rel]} {rel}" for rel in sorted(hashes)]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _swap(
-    out: Path,
-    files: list[tuple[str, bytes | None]],
-    changed: list[tuple[str, bytes, str]],
-    ours_before: set[str],
-    hashes: dict[str, str],
-    sizes: dict[str, int],
-) -> None:
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    src, dst = str(out) + os.sep, str(stage) + os.sep
+        _check(rel)  # before anything is made
+    writer = SiteWriter(out, swap=swap)
     try:
-        new = {rel for rel, _, _ in changed}
-        made: set[str] = set()
-        for rel, data, _ in changed:
-            _mkdirs(dst, rel, made)
-            with open(dst + rel, "wb") as fh:
-                fh.write(data)
-        for rel, _ in files:
-            if rel not in new:
-                _link(src + rel, dst, rel, made)
+        for rel, data in files:
+            writer.add(rel, data)
+        return writer.finish()
+    finally:
+        writer.abort()
+
+
+class SiteWriter:
+    """write_site one file at a time, as a build makes them, so that a build of 100,000
+    pages never holds them all. With `stream`, each changed file goes at once into the
+    new site assembled beside the old one (a swap: for a build expected to change many
+    files); otherwise changed files are kept until finish() decides how to write them."""
+
+    def __init__(self, out: Path, swap: bool = True, stream: bool = False) -> None:
+        recover(out)
+        if out.is_dir() and not (out / MANIFEST).exists() and any(out.iterdir()):
+            raise WriteError(
+                f"{out} is not empty and was not made by Dealbook; build into a new or empty "
+                "folder (a build replaces the folder's contents)"
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        self.out = out.resolve()
+        self.base = str(self.out) + os.sep  # strings, not Path: this runs for every file
+        self.swap = swap or stream
+        self.manifest = _read_manifest(self.out)
+        self.hashes: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
+        self.changed: list[tuple[str, bytes, str]] = []  # kept for finish()
+        self.new: set[str] = set()  # written into the stage already
+        self.made: set[str] = set()  # folders made in the stage
+        self.stage = self._new_stage() if stream else None
+
+    def _new_stage(self) -> Path:
+        return Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
+
+    def add(self, rel: str, data: bytes | None) -> None:
+        _check(rel)
+        if rel in self.hashes:
+            raise WriteError(f"refusing to write {rel!r} twice in one build")
+        if data is None:
+            if rel not in self.manifest or not os.path.isfile(self.base + rel):
+                raise WriteError(f"{rel!r} was to be kept but the output folder lacks it")
+            self.hashes[rel], self.sizes[rel] = self.manifest[rel]
+            return
+        h = digest(data)
+        self.hashes[rel], self.sizes[rel] = h, len(data)
+        if _on_disk(self.out, rel, self.manifest.get(rel)) == h:
+            return
+        if self.stage is not None:
+            self._stage_write(rel, data)
+        else:
+            self.changed.append((rel, data, h))
+
+    def _stage_write(self, rel: str, data: bytes) -> None:
+        assert self.stage is not None
+        dst = str(self.stage) + os.sep
+        _mkdirs(dst, rel, self.made)
+        with open(dst + rel, "wb") as fh:
+            fh.write(data)
+        self.new.add(rel)
+
+    def finish(self) -> WriteResult:
+        changed = len(self.changed) + len(self.new)
+        stale = [rel for rel in self.manifest if rel not in self.hashes]
+        unchanged = len(self.hashes) - changed
+        if not changed and not stale and (self.out / MANIFEST).exists():
+            self.abort()
+            return WriteResult(0, unchanged, 0)
+        if self.stage is None and self.swap and changed + len(stale) > IN_PLACE_MAX:
+            try:
+                self.stage = self._new_stage()
+            except OSError:
+                self.swap = False
+        if self.stage is not None:
+            try:
+                for rel, data, _ in self.changed:
+                    self._stage_write(rel, data)
+                self.changed = []
+                self._swap_in()
+                return WriteResult(changed, unchanged, len(stale))
+            except OSError as exc:
+                if exc.errno not in (18, 16):  # EXDEV, EBUSY: out is a mount point
+                    raise
+                self._move_back()  # write in place instead
+        _in_place(self.out, self.changed, stale, self.hashes, self.sizes)
+        return WriteResult(changed, unchanged, len(stale))
+
+    def abort(self) -> None:
+        """Drop a new site that was not swapped in (the build failed)."""
+        if self.stage is not None:
+            shutil.rmtree(self.stage, ignore_errors=True)
+            self.stage = None
+
+    def _move_back(self) -> None:
+        """Take the files already in a stage that cannot be swapped in back for _in_place."""
+        assert self.stage is not None
+        for rel in sorted(self.new):
+            data = (self.stage / rel).read_bytes()
+            self.changed.append((rel, data, self.hashes[rel]))
+        self.new = set()
+        self.abort()
+
+    def _swap_in(self) -> None:
+        """Link the unchanged files into the stage, then swap it in with two renames."""
+        stage, out = self.stage, self.out
+        assert stage is not None
+        src, dst = str(out) + os.sep, str(stage) + os.sep
+        for rel in self.hashes:
+            if rel not in self.new:
+                _link(src + rel, dst, rel, self.made)
         # files Dealbook did not write (a CNAME, a verification file) come along
         for dirpath, _dirnames, filenames in os.walk(out):
             prefix = os.path.relpath(dirpath, out).replace(os.sep, "/")
             for name in filenames:
                 rel = name if prefix == "." else f"{prefix}/{name}"
-                if rel != MANIFEST and rel not in ours_before and rel not in hashes:
-                    _link(src + rel, dst, rel, made)
-        (stage / MANIFEST).write_bytes(_manifest_text(sizes, hashes))
+                if rel != MANIFEST and rel not in self.manifest and rel not in self.hashes:
+                    _link(src + rel, dst, rel, self.made)
+        (stage / MANIFEST).write_bytes(_manifest_text(self.sizes, self.hashes))
         os.chmod(stage, 0o755)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.rmdir(old)
-    os.replace(out, old)
-    os.replace(stage, out)
-    shutil.rmtree(old, ignore_errors=True)
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rmdir(old)
+        os.replace(out, old)
+        os.replace(stage, out)
+        self.stage = None
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _manifest_text(sizes: dict[str, int], hashes: dict[str, str]) -> bytes:
+    lines = [f"{hashes[rel]} {sizes[rel]} {rel}" for rel in sorted(hashes)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _mkdirs(stage: str, rel: str, made: set[str]) -> None:
