@@ -25,6 +25,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from .parallel import pmap
+
 FORMAT = 2
 KEEP = 24  # caches kept (one per pipeline and output folder); the least recently used go
 INDEX = "index.pickle"
@@ -73,13 +75,16 @@ class BuildCache:
     def save(self, common: object, parts: Mapping[int, object], unchanged: set[int]) -> None:
         """Write `common` and every part, except those in `unchanged` that were loaded."""
         files = {}
+        todo = []
         for n, part in parts.items():
             if n in unchanged and n in self.part_files:
                 files[n] = self.part_files[n]
             else:
                 files[n] = f"part-{n}-{secrets.token_hex(4)}.pickle"
-                if not self._save(self.path / files[n], part):
-                    return
+                todo.append((self.path / files[n], part))
+        # pickling is the slow part, and parts are independent: spread them over the cores
+        if not all(pmap(lambda job: self._save(*job), todo, min_items=8)):
+            return
         if not self._save(self.path / INDEX, (common, files)):
             return
         self.part_files = files
