@@ -106,6 +106,13 @@ class Renderer:
         if self.memo.layout == self.layout:
             self.layout = self.memo.layout  # the same object: rows compare by identity
         self.memo.layout = self.layout
+        self.templates: dict[str, jinja2.Template] = {}
+
+    def template(self, name: str) -> jinja2.Template:
+        t = self.templates.get(name)
+        if t is None:
+            t = self.templates[name] = self.env.get_template(name)
+        return t
 
     # -- helpers shared by pages ------------------------------------------------------------
     def page(self, template: str, out: str, active: str, **context: Any) -> Page:
@@ -129,7 +136,7 @@ class Renderer:
         )
 
     def render(self, page: Page) -> bytes:
-        return self.env.get_template(page.template).render(page.context).encode("utf-8")
+        return self.template(page.template).render(page.context).encode("utf-8")
 
     def card(self, d: Deal) -> dict[str, Any]:
         f = self.m.facts[d.id]
@@ -352,7 +359,7 @@ class Renderer:
         if cached is not None and cached[0] is d and cached[1] == f and cached[2] is self.layout:
             return cached[3]
         html = Markup(
-            self.env.get_template("_stage_row.html").render(
+            self.template("_stage_row.html").render(
                 c=self.card(d),
                 closed=closed,
                 root="../",

@@ -39,6 +39,9 @@ def environment(root: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # a Builder makes a new environment whenever a template file changes (see
+        # build._templates_key), so stat()ing every template on each page is wasted work
+        auto_reload=False,
     )
     env.filters.update(
         money=fmt.money,
