@@ -24,7 +24,7 @@ from .links import deal_url, edit_url, root_prefix, stage_url
 from .metrics import DealFacts, Metrics, to_json
 from .model import Config, Deal, DealFile, Problem
 from .notes import notes_html
-from .theme import environment
+from .theme import FLAG_LABELS, environment
 
 NAV = (
     ("index.html", "Dashboard", "index"),
@@ -36,12 +36,6 @@ NAV = (
 ALERT_LIMIT = 10  # deals listed under each dashboard alert
 BOARD_LIMIT = 60  # cards per board column; the stage's own page lists every deal
 LIST_LIMIT = 100  # deals listed in each section of the weekly review
-FLAG_LABELS = {
-    "stalled": "Stalled",
-    "no_next_step": "No next step",
-    "overdue_next_step": "Overdue",
-    "past_expected_close": "Past close date",
-}
 
 
 @dataclass(frozen=True)

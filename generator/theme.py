@@ -25,6 +25,12 @@ def _builtin_templates() -> Path:
 
 
 BUILTIN_TEMPLATES = _builtin_templates()
+FLAG_LABELS = {
+    "stalled": "Stalled",
+    "no_next_step": "No next step",
+    "overdue_next_step": "Overdue",
+    "past_expected_close": "Past close date",
+}
 
 
 def environment(root: Path | None) -> jinja2.Environment:
@@ -43,6 +49,10 @@ def environment(root: Path | None) -> jinja2.Environment:
         # build._templates_key), so stat()ing every template on each page is wasted work
         auto_reload=False,
     )
+    # a global as well as in each page's context: the badges macro needs nothing else, so the
+    # deal page and the stage row import it without their context, and Jinja builds the
+    # macros module once instead of once per page
+    env.globals["flag_labels"] = FLAG_LABELS
     env.filters.update(
         money=fmt.money,
         whole_money=lambda v, currency="": fmt.money(
