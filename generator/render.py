@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -402,6 +403,7 @@ class Renderer:
             facts=f,
             card=self.card(d),
             timeline=timeline,
+            touches=sorted(d.touches, key=_by_date),
             notes=self.notes(d.body),
             extra=[(k, _show(v)) for k, v in d.extra.items()],
             problems=self.problems_by_path.get(d.path, []),
@@ -595,6 +597,9 @@ class Renderer:
         files = [(p.out, self.render(p)) for p in pages]
         files += [(f"charts/{c.name}.svg", c.svg) for c in self.s.charts]
         return files + self.data_files()
+
+
+_by_date = attrgetter("date")
 
 
 def _tile_money(v: Decimal | None, currency: str) -> str:

@@ -6,7 +6,9 @@ as generator/theme); a pipeline's own templates/ folder overrides any of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -33,6 +35,20 @@ FLAG_LABELS = {
 }
 
 
+def _remembered(formatter: Callable[..., str]) -> Callable[..., str]:
+    """A formatting filter that remembers its last few thousand answers: a deal page shows
+    the same amounts and probabilities as many others. Only non-zero finite Decimals are
+    remembered, as 0 and -0 are equal keys that print differently."""
+    remembered = lru_cache(maxsize=4096)(formatter)
+
+    def cached(value: object, *args: object) -> str:
+        if type(value) is Decimal and value and value.is_finite():
+            return remembered(value, *args)
+        return formatter(value, *args)
+
+    return cached
+
+
 def environment(root: Path | None) -> jinja2.Environment:
     """Templates from the user's `templates/` first, then the built-in theme."""
     paths = [str(root / "templates")] if root and (root / "templates").is_dir() else []
@@ -54,12 +70,12 @@ def environment(root: Path | None) -> jinja2.Environment:
     # macros module once instead of once per page
     env.globals["flag_labels"] = FLAG_LABELS
     env.filters.update(
-        money=fmt.money,
+        money=_remembered(fmt.money),
         whole_money=lambda v, currency="": fmt.money(
             None if v is None else Decimal(v).quantize(Decimal(1), rounding=ROUND_HALF_UP), currency
         ),
         short_money=fmt.short_money,
-        percent=fmt.percent,
+        percent=_remembered(fmt.percent),
         days=fmt.days,
         multiple=fmt.multiple,
         day=fmt.day,
