@@ -102,6 +102,7 @@ class Renderer:
             self.layout = self.memo.layout  # the same object: rows compare by identity
         self.memo.layout = self.layout
         self.templates: dict[str, jinja2.Template] = {}
+        self.headers: dict[tuple[str, str], Markup] = {}
 
     def template(self, name: str) -> jinja2.Template:
         t = self.templates.get(name)
@@ -113,11 +114,13 @@ class Renderer:
     def page(self, template: str, out: str, active: str, **context: Any) -> Page:
         """A page with the layout's context. Only what the layout shows goes in here, so that
         a change to one deal leaves every other deal's page context equal."""
+        root = root_prefix(out)
         return Page(
             out,
             template,
             dict(
-                root=root_prefix(out),
+                root=root,
+                header=self.header(root, active),
                 nav=NAV,
                 active=active,
                 title=self.c.title,
@@ -129,6 +132,24 @@ class Renderer:
                 **context,
             ),
         )
+
+    def header(self, root: str, active: str) -> Markup:
+        """The top of a page (_header.html), the same on every page of the same depth and
+        kind: rendered once, not on each of ten thousand deal pages."""
+        key = (root, active)
+        html = self.headers.get(key)
+        if html is None:
+            html = self.headers[key] = Markup(
+                self.template("_header.html").render(
+                    root=root,
+                    active=active,
+                    nav=NAV,
+                    title=self.c.title,
+                    as_of=self.m.as_of,
+                    period=self.m.period,
+                )
+            )
+        return html
 
     def render(self, page: Page) -> bytes:
         return self.template(page.template).render(page.context).encode("utf-8")
@@ -520,6 +541,7 @@ class Renderer:
         absolute, from base_url."""
         page = self.page("404.html", "404.html", "")
         page.context["root"] = self.c.base_url
+        page.context["header"] = self.header(self.c.base_url, "")
         return page
 
     def metrics_page(self) -> Page:
