@@ -570,7 +570,7 @@ class Renderer:
         cached = self.memo.deal_json.get(d.id)
         if cached is not None and cached[0] == d and cached[1] == f:
             return cached[2]
-        text = json.dumps(
+        text = _JSON.encode(
             {
                 "id": d.id,
                 "path": d.path,
@@ -595,8 +595,7 @@ class Renderer:
                 "health": list(f.health),
                 "touches": len(d.touches),
                 "fields": d.raw,
-            },
-            ensure_ascii=False,
+            }
         )
         self.memo.deal_json[d.id] = (d, f, text)
         return text
@@ -622,6 +621,7 @@ class Renderer:
 
 
 _by_date = attrgetter("date")
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False), made once
 
 
 def _tile_money(v: Decimal | None, currency: str) -> str:
