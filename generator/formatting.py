@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$"}
 
 
@@ -68,26 +69,11 @@ def day(value: date | None) -> str:
     """2026-11-20 -> 20 Nov 2026 (English month names, whatever the locale)."""
     if value is None:
         return "–"
-    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def month(key: str) -> str:
     """'2026-11' -> 'Nov 2026'; other keys ('unscheduled') unchanged."""
     if len(key) == 7 and key[4] == "-":
-        months = [
-            "Jan",
-            "Feb",
-            "Mar",
-            "Apr",
-            "May",
-            "Jun",
-            "Jul",
-            "Aug",
-            "Sep",
-            "Oct",
-            "Nov",
-            "Dec",
-        ]
-        return f"{months[int(key[5:]) - 1]} {key[:4]}"
+        return f"{MONTHS[int(key[5:]) - 1]} {key[:4]}"
     return key

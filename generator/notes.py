@@ -5,6 +5,8 @@ Everything a deal file says reaches a page either escaped by Jinja or through he
 
 from __future__ import annotations
 
+from typing import Any
+
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options as CmarkOptions
@@ -59,17 +61,24 @@ _AUTO_DIR = {
 }
 
 
+_CLEAN: dict[str, Any] = dict(
+    tags=_MD_TAGS,
+    attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
+    url_schemes={"http", "https", "mailto", "tel"},
+    link_rel="noopener noreferrer nofollow",
+    set_tag_attribute_values=_AUTO_DIR,
+)
+# One sanitiser built once: nh3.clean builds its rules anew on every call,
+# which took three times as long as the cleaning itself.
+_cleaner: Any = nh3.Cleaner(**_CLEAN) if hasattr(nh3, "Cleaner") else None
+
+
 def notes_html(body: str) -> str:
     """Markdown notes -> sanitised HTML: no script, no event handlers, no style, no iframe,
     and links only to http(s), mailto and tel addresses or relative ones."""
     html = cmarkgfm.markdown_to_html_with_extensions(
         body, options=CmarkOptions.CMARK_OPT_UNSAFE, extensions=_GFM
     )
-    return nh3.clean(
-        html,
-        tags=_MD_TAGS,
-        attributes={"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}},
-        url_schemes={"http", "https", "mailto", "tel"},
-        link_rel="noopener noreferrer nofollow",
-        set_tag_attribute_values=_AUTO_DIR,
-    )
+    if _cleaner is not None:
+        return str(_cleaner.clean(html))
+    return nh3.clean(html, **_CLEAN)

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from .links import deal_url, edit_url, root_prefix, stage_url
 from .metrics import DealFacts, Metrics, to_json
 from .model import Config, Deal, DealFile, Problem
 from .notes import notes_html
-from .theme import environment
+from .theme import FLAG_LABELS, environment
 
 NAV = (
     ("index.html", "Dashboard", "index"),
@@ -36,12 +37,6 @@ NAV = (
 ALERT_LIMIT = 10  # deals listed under each dashboard alert
 BOARD_LIMIT = 60  # cards per board column; the stage's own page lists every deal
 LIST_LIMIT = 100  # deals listed in each section of the weekly review
-FLAG_LABELS = {
-    "stalled": "Stalled",
-    "no_next_step": "No next step",
-    "overdue_next_step": "Overdue",
-    "past_expected_close": "Past close date",
-}
 
 
 @dataclass(frozen=True)
@@ -106,16 +101,26 @@ class Renderer:
         if self.memo.layout == self.layout:
             self.layout = self.memo.layout  # the same object: rows compare by identity
         self.memo.layout = self.layout
+        self.templates: dict[str, jinja2.Template] = {}
+        self.headers: dict[tuple[str, str], Markup] = {}
+
+    def template(self, name: str) -> jinja2.Template:
+        t = self.templates.get(name)
+        if t is None:
+            t = self.templates[name] = self.env.get_template(name)
+        return t
 
     # -- helpers shared by pages ------------------------------------------------------------
     def page(self, template: str, out: str, active: str, **context: Any) -> Page:
         """A page with the layout's context. Only what the layout shows goes in here, so that
         a change to one deal leaves every other deal's page context equal."""
+        root = root_prefix(out)
         return Page(
             out,
             template,
             dict(
-                root=root_prefix(out),
+                root=root,
+                header=self.header(root, active),
                 nav=NAV,
                 active=active,
                 title=self.c.title,
@@ -128,8 +133,26 @@ class Renderer:
             ),
         )
 
+    def header(self, root: str, active: str) -> Markup:
+        """The top of a page (_header.html), the same on every page of the same depth and
+        kind: rendered once, not on each of ten thousand deal pages."""
+        key = (root, active)
+        html = self.headers.get(key)
+        if html is None:
+            html = self.headers[key] = Markup(
+                self.template("_header.html").render(
+                    root=root,
+                    active=active,
+                    nav=NAV,
+                    title=self.c.title,
+                    as_of=self.m.as_of,
+                    period=self.m.period,
+                )
+            )
+        return html
+
     def render(self, page: Page) -> bytes:
-        return self.env.get_template(page.template).render(page.context).encode("utf-8")
+        return self.template(page.template).render(page.context).encode("utf-8")
 
     def card(self, d: Deal) -> dict[str, Any]:
         f = self.m.facts[d.id]
@@ -352,7 +375,7 @@ class Renderer:
         if cached is not None and cached[0] is d and cached[1] == f and cached[2] is self.layout:
             return cached[3]
         html = Markup(
-            self.env.get_template("_stage_row.html").render(
+            self.template("_stage_row.html").render(
                 c=self.card(d),
                 closed=closed,
                 root="../",
@@ -401,6 +424,7 @@ class Renderer:
             facts=f,
             card=self.card(d),
             timeline=timeline,
+            touches=sorted(d.touches, key=_by_date),
             notes=self.notes(d.body),
             extra=[(k, _show(v)) for k, v in d.extra.items()],
             problems=self.problems_by_path.get(d.path, []),
@@ -517,6 +541,7 @@ class Renderer:
         absolute, from base_url."""
         page = self.page("404.html", "404.html", "")
         page.context["root"] = self.c.base_url
+        page.context["header"] = self.header(self.c.base_url, "")
         return page
 
     def metrics_page(self) -> Page:
@@ -545,7 +570,7 @@ class Renderer:
         cached = self.memo.deal_json.get(d.id)
         if cached is not None and cached[0] == d and cached[1] == f:
             return cached[2]
-        text = json.dumps(
+        text = _JSON.encode(
             {
                 "id": d.id,
                 "path": d.path,
@@ -570,8 +595,7 @@ class Renderer:
                 "health": list(f.health),
                 "touches": len(d.touches),
                 "fields": d.raw,
-            },
-            ensure_ascii=False,
+            }
         )
         self.memo.deal_json[d.id] = (d, f, text)
         return text
@@ -594,6 +618,10 @@ class Renderer:
         files = [(p.out, self.render(p)) for p in pages]
         files += [(f"charts/{c.name}.svg", c.svg) for c in self.s.charts]
         return files + self.data_files()
+
+
+_by_date = attrgetter("date")
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False), made once
 
 
 def _tile_money(v: Decimal | None, currency: str) -> str:

@@ -6,7 +6,9 @@ as generator/theme); a pipeline's own templates/ folder overrides any of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -25,6 +27,26 @@ def _builtin_templates() -> Path:
 
 
 BUILTIN_TEMPLATES = _builtin_templates()
+FLAG_LABELS = {
+    "stalled": "Stalled",
+    "no_next_step": "No next step",
+    "overdue_next_step": "Overdue",
+    "past_expected_close": "Past close date",
+}
+
+
+def _remembered(formatter: Callable[..., str]) -> Callable[..., str]:
+    """A formatting filter that remembers its last few thousand answers: a deal page shows
+    the same amounts and probabilities as many others. Only non-zero finite Decimals are
+    remembered, as 0 and -0 are equal keys that print differently."""
+    remembered = lru_cache(maxsize=4096)(formatter)
+
+    def cached(value: object, *args: object) -> str:
+        if type(value) is Decimal and value and value.is_finite():
+            return remembered(value, *args)
+        return formatter(value, *args)
+
+    return cached
 
 
 def environment(root: Path | None) -> jinja2.Environment:
@@ -39,14 +61,21 @@ def environment(root: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # a Builder makes a new environment whenever a template file changes (see
+        # build._templates_key), so stat()ing every template on each page is wasted work
+        auto_reload=False,
     )
+    # a global as well as in each page's context: the badges macro needs nothing else, so the
+    # deal page and the stage row import it without their context, and Jinja builds the
+    # macros module once instead of once per page
+    env.globals["flag_labels"] = FLAG_LABELS
     env.filters.update(
-        money=fmt.money,
+        money=_remembered(fmt.money),
         whole_money=lambda v, currency="": fmt.money(
             None if v is None else Decimal(v).quantize(Decimal(1), rounding=ROUND_HALF_UP), currency
         ),
         short_money=fmt.short_money,
-        percent=fmt.percent,
+        percent=_remembered(fmt.percent),
         days=fmt.days,
         multiple=fmt.multiple,
         day=fmt.day,
