@@ -68,7 +68,7 @@ class Memo:
 
     def __init__(self) -> None:
         self.notes: dict[str, str] = {}  # Markdown body -> sanitised HTML
-        self.deal_json: dict[str, tuple[Deal, DealFacts, str]] = {}  # deal id -> JSON text
+        self.deal_json: dict[str, tuple[Deal, DealFacts, bytes]] = {}  # deal id -> JSON, UTF-8
         self.rows: dict[str, tuple[Deal, DealFacts, Any, Markup]] = {}  # deal id -> stage row
         self.layout: Any = None  # the layout of the last build, shared by the rows above
 
@@ -372,7 +372,12 @@ class Renderer:
         are the same (a stage may hold thousands of deals)."""
         f = self.m.facts[d.id]
         cached = self.memo.rows.get(d.id)
-        if cached is not None and cached[0] is d and cached[1] == f and cached[2] is self.layout:
+        if (
+            cached is not None
+            and cached[0] is d
+            and (cached[1] is f or cached[1] == f)
+            and cached[2] is self.layout
+        ):
             return cached[3]
         html = Markup(
             self.template("_stage_row.html").render(
@@ -386,7 +391,7 @@ class Renderer:
         self.memo.rows[d.id] = (d, f, self.layout, html)
         return html
 
-    def deal_outputs(self, d: Deal) -> tuple[bytes, Markup, str]:
+    def deal_outputs(self, d: Deal) -> tuple[bytes, Markup, bytes]:
         """A deal's page, its stage-list row and its deals.json entry, rendered fresh
         (safe to run in a worker process: it changes nothing)."""
         closed = bool(self.c.stage(d.stage).outcome)
@@ -394,7 +399,7 @@ class Renderer:
         self.memo.deal_json.pop(d.id, None)
         return self.render(self.deal_page(d)), self.stage_row(d, closed), self.deal_json(d)
 
-    def remember(self, d: Deal, row: Markup, entry: str) -> None:
+    def remember(self, d: Deal, row: Markup, entry: bytes) -> None:
         """Keep what deal_outputs made (in whichever process it ran)."""
         f = self.m.facts[d.id]
         self.memo.rows[d.id] = (d, f, self.layout, row)
@@ -556,19 +561,24 @@ class Renderer:
 
     def data_files(self) -> list[tuple[str, bytes]]:
         metrics = json.dumps(to_json(self.m.figures), indent=2, ensure_ascii=False) + "\n"
+        # bytes all along: at 100,000 deals this file is 150 MB, so it is made only once
         entries = [self.deal_json(d) for d in self.s.deals]
         head = json.dumps({"as_of": self.m.as_of.isoformat(), "currency": self.c.currency})
-        body = head[:-1] + ', "deals": [\n' + ",\n".join(entries) + "\n]}\n"
+        body = b",\n".join(entries)
         return [
             ("data/metrics.json", metrics.encode("utf-8")),
-            ("data/deals.json", body.encode("utf-8")),
+            ("data/deals.json", b"".join((head[:-1].encode(), b', "deals": [\n', body, b"\n]}\n"))),
         ]
 
-    def deal_json(self, d: Deal) -> str:
+    def deal_json(self, d: Deal) -> bytes:
         """One deal of deals.json, on one line; reused while the deal and its facts are equal."""
         f = self.m.facts[d.id]
         cached = self.memo.deal_json.get(d.id)
-        if cached is not None and cached[0] == d and cached[1] == f:
+        if (
+            cached is not None
+            and (cached[0] is d or cached[0] == d)
+            and (cached[1] is f or cached[1] == f)
+        ):
             return cached[2]
         text = _JSON.encode(
             {
@@ -596,7 +606,7 @@ class Renderer:
                 "touches": len(d.touches),
                 "fields": d.raw,
             }
-        )
+        ).encode("utf-8")
         self.memo.deal_json[d.id] = (d, f, text)
         return text
 
