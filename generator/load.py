@@ -60,7 +60,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BAD_NAME_CHARS = re.compile("[#?%\\\\\x00-\x1f\x7f]")
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One YAML value with where it was written. kind: scalar | seq | map."""
 
@@ -361,66 +361,99 @@ class _TooBig(Exception):
     pass
 
 
+_QUOTED_STYLES = frozenset(("'", '"', "|", ">"))
+
+
 def _convert(
     node: yaml.Node, first_line: int, counter: list[int], depth: int, src: SourceFile, path: str
 ) -> Node:
-    """yaml node -> Node; `path` names where it sits (`touches`, `stage_dates.proposal`)."""
+    """yaml node -> Node; `path` names where it sits (`touches`, `stage_dates.proposal`).
+
+    Runs for every value of every file, so the common case (a scalar) is made inline and
+    the name of a mapping value's place is spelt out only for a value that can use it."""
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise _TooBig("values")
+    mark = node.start_mark
     if depth > MAX_DEPTH:  # pointed at: the first value that is too deep
-        raise _TooBig("depth", node.start_mark.line + first_line, node.start_mark.column + 1)
-    line = node.start_mark.line + first_line
-    col = node.start_mark.column + 1
+        raise _TooBig("depth", mark.line + first_line, mark.column + 1)
+    line = mark.line + first_line
+    col = mark.column + 1
     # Only a local tag such as `!money` is kept; YAML's own tags are resolved by us, not it.
-    explicit = node.tag if node.tag.startswith("!") else None
+    tag = node.tag
+    explicit = tag if tag.startswith("!") else None
     if isinstance(node, yaml.ScalarNode):
         return Node(
-            "scalar",
-            line,
-            col,
-            text=str(node.value),
-            quoted=node.style in ("'", '"', "|", ">"),
-            tag=explicit,
+            "scalar", line, col, str(node.value), node.style in _QUOTED_STYLES, [], [], explicit
         )
+    depth += 1
     if isinstance(node, yaml.SequenceNode):
-        return Node(
-            "seq",
-            line,
-            col,
-            items=[_convert(n, first_line, counter, depth + 1, src, path) for n in node.value],
-        )
+        items = [
+            _scalar(n, first_line, counter, depth)
+            if isinstance(n, yaml.ScalarNode)
+            else _convert(n, first_line, counter, depth, src, path)
+            for n in node.value
+        ]
+        return Node("seq", line, col, "", False, items, [])
     assert isinstance(node, yaml.MappingNode)
     pairs: list[tuple[Node, Node]] = []
     first: dict[str, Node] = {}
     for k, v in node.value:
-        key = _convert(k, first_line, counter, depth + 1, src, path)
-        where = f"{path}.{key.text}" if path else key.text
-        if isinstance(k, yaml.ScalarNode) and not k.style and k.value == "<<":
-            # YAML 1.1 would merge the anchored mapping in; composing does not
-            src.error(
-                key.line,
-                key.col,
-                path,
-                "'<<' (a YAML merge key) is not supported",
-                "write the fields out in full instead of merging them from an anchor",
-            )
-            continue
-        value = _convert(v, first_line, counter, depth + 1, src, where)
-        if key.kind == "scalar" and key.text in first:
-            # "last one wins" would silently drop a value: report it, keep the first
-            src.error(
-                key.line,
-                key.col,
-                where,
-                f"duplicate key (first given on line {first[key.text].line})",
-                "keep one of the two; a key may appear only once",
-            )
-            continue
+        if isinstance(k, yaml.ScalarNode):
+            key = _scalar(k, first_line, counter, depth)
+            if not k.style and k.value == "<<":
+                # YAML 1.1 would merge the anchored mapping in; composing does not
+                src.error(
+                    key.line,
+                    key.col,
+                    path,
+                    "'<<' (a YAML merge key) is not supported",
+                    "write the fields out in full instead of merging them from an anchor",
+                )
+                continue
+        else:
+            key = _convert(k, first_line, counter, depth, src, path)
+        if isinstance(v, yaml.ScalarNode):
+            value = _scalar(v, first_line, counter, depth)
+        else:
+            where = f"{path}.{key.text}" if path else key.text
+            value = _convert(v, first_line, counter, depth, src, where)
         if key.kind == "scalar":
-            first[key.text] = key
+            text = key.text
+            if text in first:
+                # "last one wins" would silently drop a value: report it, keep the first
+                src.error(
+                    key.line,
+                    key.col,
+                    f"{path}.{text}" if path else text,
+                    f"duplicate key (first given on line {first[text].line})",
+                    "keep one of the two; a key may appear only once",
+                )
+                continue
+            first[text] = key
         pairs.append((key, value))
-    return Node("map", line, col, pairs=pairs)
+    return Node("map", line, col, "", False, [], pairs)
+
+
+def _scalar(node: yaml.ScalarNode, first_line: int, counter: list[int], depth: int) -> Node:
+    """`_convert` for a scalar, which needs neither the file nor its place's name."""
+    counter[0] += 1
+    if counter[0] > MAX_NODES:
+        raise _TooBig("values")
+    mark = node.start_mark
+    if depth > MAX_DEPTH:
+        raise _TooBig("depth", mark.line + first_line, mark.column + 1)
+    tag = node.tag
+    return Node(
+        "scalar",
+        mark.line + first_line,
+        mark.column + 1,
+        str(node.value),
+        node.style in _QUOTED_STYLES,
+        [],
+        [],
+        tag if tag.startswith("!") else None,
+    )
 
 
 def mapping_fields(root: Node | None, src: SourceFile, what: str) -> None:
