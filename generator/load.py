@@ -498,11 +498,17 @@ def read_bytes(path: Path, src: SourceFile) -> bytes | None:
     """At most MAX_FILE_BYTES of a regular file; anything else is a problem on src."""
     try:
         with open(path, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
                 src.error(1, 1, "", "is not a regular file", "deal files are plain text files")
                 return None
-            data = fh.read(MAX_FILE_BYTES + 1)
-            size = os.fstat(fh.fileno()).st_size
+            # Asking for MAX_FILE_BYTES at once makes a buffer that big for every file; ask
+            # for the size it has, and for the rest of the limit only if it grew meanwhile.
+            want = MAX_FILE_BYTES + 1
+            data = fh.read(min(st.st_size + 1, want))
+            if len(data) > st.st_size:
+                data += fh.read(want - len(data))
+            size = os.fstat(fh.fileno()).st_size if len(data) > MAX_FILE_BYTES else 0
     except OSError as exc:
         src.error(1, 1, "", f"cannot read file: {exc.strerror}", "check the file's permissions")
         return None
