@@ -6,6 +6,7 @@ its line and column, so `validate` decides what `NO`, `010` or `1:30` mean, not 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -58,6 +59,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Characters a page address cannot carry as they are (# ? %), that Windows and the writer
 # refuse (a backslash), and control characters
 _BAD_NAME_CHARS = re.compile("[#?%\\\\\x00-\x1f\x7f]")
+# What pathlib's is_symlink reads as "no such path" rather than raising
+_NOT_THERE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
 
 
 @dataclass(slots=True)
@@ -494,7 +497,7 @@ def mapping_fields(root: Node | None, src: SourceFile, what: str) -> None:
         src.fields[key.text] = (key, value)
 
 
-def read_bytes(path: Path, src: SourceFile) -> bytes | None:
+def read_bytes(path: str | Path, src: SourceFile) -> bytes | None:
     """At most MAX_FILE_BYTES of a regular file; anything else is a problem on src."""
     try:
         with open(path, "rb") as fh:
@@ -526,13 +529,15 @@ def read_bytes(path: Path, src: SourceFile) -> bytes | None:
     return data
 
 
-def read_deal(path: Path, shown: str) -> SourceFile:
-    """One deal file. `shown` is its path as the user sees it: `deals/<path under deals/>`."""
+def read_deal(path: str | Path, shown: str) -> SourceFile:
+    """One deal file. `shown` is its path as the user sees it: `deals/<path under deals/>`.
+    A build reads thousands, so `path` may be a plain string (no Path to make for each)."""
+    path = os.fspath(path)
     src = SourceFile(shown)
     rel = shown[len("deals/") :] if shown.startswith("deals/") else None
     if rel is not None and not _name_ok(path, rel, src):
         return src
-    if path.is_symlink():
+    if _is_link(path):
         src.warning(
             1,
             1,
@@ -586,7 +591,20 @@ def read_config(path: Path, shown: str) -> SourceFile:
 # --- names --------------------------------------------------------------------------------
 
 
-def _name_ok(path: Path, rel: str, src: SourceFile) -> bool:
+def _is_link(path: str) -> bool:
+    """Path.is_symlink for a string: an error that says the path is not there is False,
+    any other is raised."""
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError as exc:
+        if exc.errno not in _NOT_THERE and getattr(exc, "winerror", None) not in (21, 123, 1921):
+            raise
+        return False
+    except ValueError:  # a NUL in the path
+        return False
+
+
+def _name_ok(path: str, rel: str, src: SourceFile) -> bool:
     """A deal's path under deals/ is its id and its page's address: check that it works as
     one on every system. False when the file must not be read at all."""
     parts = rel.split("/")
@@ -603,8 +621,10 @@ def _name_ok(path: Path, rel: str, src: SourceFile) -> bool:
             "the deal's page",
             "rename the file without # ? % \\ or control characters",
         )
-    deals_dir = path.parents[len(parts) - 1]
-    for other in _twins(deals_dir, rel):
+    deals_dir = path
+    for _ in parts:
+        deals_dir = os.path.dirname(deals_dir)
+    for other in _twins(deals_dir or ".", rel):
         if unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", rel):
             why = "is the same name in another Unicode form; on macOS the two are one file"
         else:
@@ -643,10 +663,10 @@ def _folded(folder: str) -> dict[str, list[str]]:
     return names
 
 
-def _twins(deals_dir: Path, rel: str) -> list[str]:
+def _twins(deals_dir: str, rel: str) -> list[str]:
     """Other deal files (paths under deals/) whose path folds to the same as `rel`."""
     parts = rel.split("/")
-    found = [("", str(deals_dir))]
+    found = [("", deals_dir)]
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         found = [

@@ -68,7 +68,7 @@ def _signature_or_none(path: str) -> tuple[int, int, int]:
 
 def _check_file(base: str, config: Config, rel: str) -> tuple[list[Problem], Deal | DealFile]:
     shown = f"{DEALS_DIR}/{rel}"
-    src = read_deal(Path(base + rel), shown)
+    src = read_deal(base + rel, shown)
     return src.problems, check_deal(src, rel, config, shown)
 
 
