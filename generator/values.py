@@ -108,7 +108,14 @@ MIN_YEAR, MAX_YEAR = 1900, 2200
 
 def parse_date(text: str) -> tuple[date, bool]:
     """A YYYY-MM-DD date. Returns (date, had_time): a time after the date is dropped."""
-    text = text.strip()
+    return _parse_date(text.strip())
+
+
+# A pipeline writes the same few hundred dates again and again (every touch has one): each
+# is read once, and equal dates are then one object, which also keeps the build cache small.
+# A bad date raises every time (lru_cache keeps only what is returned).
+@functools.lru_cache(maxsize=8192)
+def _parse_date(text: str) -> tuple[date, bool]:
     had_time = False
     m = _DATE.match(text)
     if not m:
