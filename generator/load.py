@@ -63,6 +63,9 @@ _BAD_NAME_CHARS = re.compile("[#?%\\\\\x00-\x1f\x7f]")
 _NOT_THERE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
 
 
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))  # what an unquoted null is written as
+
+
 @dataclass(slots=True)
 class Node:
     """One YAML value with where it was written. kind: scalar | seq | map."""
@@ -78,16 +81,12 @@ class Node:
 
     @property
     def is_null(self) -> bool:
-        return (
-            self.kind == "scalar"
-            and not self.quoted
-            and self.text in ("", "~", "null", "Null", "NULL")
-        )
+        return self.kind == "scalar" and not self.quoted and self.text in _NULLS
 
     def plain(self) -> object:
         """The value as plain Python: text, list or dict of text (for extra fields)."""
         if self.kind == "scalar":
-            return None if self.is_null else self.text
+            return None if not self.quoted and self.text in _NULLS else self.text
         if self.kind == "seq":
             return [item.plain() for item in self.items]
         return {key.text: value.plain() for key, value in self.pairs}
