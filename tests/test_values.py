@@ -286,6 +286,14 @@ def test_bad_dates(text: str, message: str, hint: str) -> None:
     assert (exc.value.message, exc.value.hint) == (message, hint)
 
 
+def test_remembered_amounts_depend_on_the_currency_and_bad_ones_keep_failing() -> None:
+    assert parse_amount("1.234", "USD") == (Decimal("1.234"), None)
+    for _ in range(2):  # the same text with a decimal-comma currency is ambiguous, each time
+        with pytest.raises(BadValue, match="ambiguous with EUR"):
+            parse_amount("1.234", "EUR")
+    assert parse_amount("1.234", "USD") == (Decimal("1.234"), None)
+
+
 def test_remembered_dates_stay_right_and_bad_ones_keep_failing() -> None:
     # parse_date keeps what it has read; equal dates come back as one object
     first, again = parse_date("2026-09-14"), parse_date(" 2026-09-14 ")
