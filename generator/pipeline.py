@@ -94,7 +94,8 @@ def load_repo(
     deals_dir = root / DEALS_DIR
     files = deal_paths(deals_dir) if only is None else sorted(only)
     base = str(deals_dir) + os.sep
-    sigs = {rel: _signature_or_none(base + rel) for rel in files}
+    # only a cache compares them (a `check` has none, and need not stat every file twice)
+    sigs = {rel: _signature_or_none(base + rel) for rel in files} if cache is not None else {}
     todo = [
         rel
         for rel in files
