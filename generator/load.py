@@ -6,6 +6,7 @@ its line and column, so `validate` decides what `NO`, `010` or `1:30` mean, not 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -58,9 +59,14 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Characters a page address cannot carry as they are (# ? %), that Windows and the writer
 # refuse (a backslash), and control characters
 _BAD_NAME_CHARS = re.compile("[#?%\\\\\x00-\x1f\x7f]")
+# What pathlib's is_symlink reads as "no such path" rather than raising
+_NOT_THERE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
 
 
-@dataclass
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))  # what an unquoted null is written as
+
+
+@dataclass(slots=True)
 class Node:
     """One YAML value with where it was written. kind: scalar | seq | map."""
 
@@ -75,16 +81,12 @@ class Node:
 
     @property
     def is_null(self) -> bool:
-        return (
-            self.kind == "scalar"
-            and not self.quoted
-            and self.text in ("", "~", "null", "Null", "NULL")
-        )
+        return self.kind == "scalar" and not self.quoted and self.text in _NULLS
 
     def plain(self) -> object:
         """The value as plain Python: text, list or dict of text (for extra fields)."""
         if self.kind == "scalar":
-            return None if self.is_null else self.text
+            return None if not self.quoted and self.text in _NULLS else self.text
         if self.kind == "seq":
             return [item.plain() for item in self.items]
         return {key.text: value.plain() for key, value in self.pairs}
@@ -171,9 +173,9 @@ def _wide_encoding(data: bytes) -> str | None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16"
     head = data[:4096]
-    zeros = [i for i, b in enumerate(head) if b == 0]
-    if len(head) < 4 or len(zeros) * 10 < len(head):
+    if len(head) < 4 or head.count(0) * 10 < len(head):  # counted in C: most files have none
         return None  # a stray NUL or two is reported as such, after decoding
+    zeros = [i for i, b in enumerate(head) if b == 0]
     if len(zeros) * 2 > len(head):  # three bytes in four are zero in Latin text
         return "UTF-32"
     # UTF-16: the zero bytes of Latin letters all sit at even, or all at odd, offsets
@@ -361,66 +363,99 @@ class _TooBig(Exception):
     pass
 
 
+_QUOTED_STYLES = frozenset(("'", '"', "|", ">"))
+
+
 def _convert(
     node: yaml.Node, first_line: int, counter: list[int], depth: int, src: SourceFile, path: str
 ) -> Node:
-    """yaml node -> Node; `path` names where it sits (`touches`, `stage_dates.proposal`)."""
+    """yaml node -> Node; `path` names where it sits (`touches`, `stage_dates.proposal`).
+
+    Runs for every value of every file, so the common case (a scalar) is made inline and
+    the name of a mapping value's place is spelt out only for a value that can use it."""
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise _TooBig("values")
+    mark = node.start_mark
     if depth > MAX_DEPTH:  # pointed at: the first value that is too deep
-        raise _TooBig("depth", node.start_mark.line + first_line, node.start_mark.column + 1)
-    line = node.start_mark.line + first_line
-    col = node.start_mark.column + 1
+        raise _TooBig("depth", mark.line + first_line, mark.column + 1)
+    line = mark.line + first_line
+    col = mark.column + 1
     # Only a local tag such as `!money` is kept; YAML's own tags are resolved by us, not it.
-    explicit = node.tag if node.tag.startswith("!") else None
+    tag = node.tag
+    explicit = tag if tag.startswith("!") else None
     if isinstance(node, yaml.ScalarNode):
         return Node(
-            "scalar",
-            line,
-            col,
-            text=str(node.value),
-            quoted=node.style in ("'", '"', "|", ">"),
-            tag=explicit,
+            "scalar", line, col, str(node.value), node.style in _QUOTED_STYLES, [], [], explicit
         )
+    depth += 1
     if isinstance(node, yaml.SequenceNode):
-        return Node(
-            "seq",
-            line,
-            col,
-            items=[_convert(n, first_line, counter, depth + 1, src, path) for n in node.value],
-        )
+        items = [
+            _scalar(n, first_line, counter, depth)
+            if isinstance(n, yaml.ScalarNode)
+            else _convert(n, first_line, counter, depth, src, path)
+            for n in node.value
+        ]
+        return Node("seq", line, col, "", False, items, [])
     assert isinstance(node, yaml.MappingNode)
     pairs: list[tuple[Node, Node]] = []
     first: dict[str, Node] = {}
     for k, v in node.value:
-        key = _convert(k, first_line, counter, depth + 1, src, path)
-        where = f"{path}.{key.text}" if path else key.text
-        if isinstance(k, yaml.ScalarNode) and not k.style and k.value == "<<":
-            # YAML 1.1 would merge the anchored mapping in; composing does not
-            src.error(
-                key.line,
-                key.col,
-                path,
-                "'<<' (a YAML merge key) is not supported",
-                "write the fields out in full instead of merging them from an anchor",
-            )
-            continue
-        value = _convert(v, first_line, counter, depth + 1, src, where)
-        if key.kind == "scalar" and key.text in first:
-            # "last one wins" would silently drop a value: report it, keep the first
-            src.error(
-                key.line,
-                key.col,
-                where,
-                f"duplicate key (first given on line {first[key.text].line})",
-                "keep one of the two; a key may appear only once",
-            )
-            continue
+        if isinstance(k, yaml.ScalarNode):
+            key = _scalar(k, first_line, counter, depth)
+            if not k.style and k.value == "<<":
+                # YAML 1.1 would merge the anchored mapping in; composing does not
+                src.error(
+                    key.line,
+                    key.col,
+                    path,
+                    "'<<' (a YAML merge key) is not supported",
+                    "write the fields out in full instead of merging them from an anchor",
+                )
+                continue
+        else:
+            key = _convert(k, first_line, counter, depth, src, path)
+        if isinstance(v, yaml.ScalarNode):
+            value = _scalar(v, first_line, counter, depth)
+        else:
+            where = f"{path}.{key.text}" if path else key.text
+            value = _convert(v, first_line, counter, depth, src, where)
         if key.kind == "scalar":
-            first[key.text] = key
+            text = key.text
+            if text in first:
+                # "last one wins" would silently drop a value: report it, keep the first
+                src.error(
+                    key.line,
+                    key.col,
+                    f"{path}.{text}" if path else text,
+                    f"duplicate key (first given on line {first[text].line})",
+                    "keep one of the two; a key may appear only once",
+                )
+                continue
+            first[text] = key
         pairs.append((key, value))
-    return Node("map", line, col, pairs=pairs)
+    return Node("map", line, col, "", False, [], pairs)
+
+
+def _scalar(node: yaml.ScalarNode, first_line: int, counter: list[int], depth: int) -> Node:
+    """`_convert` for a scalar, which needs neither the file nor its place's name."""
+    counter[0] += 1
+    if counter[0] > MAX_NODES:
+        raise _TooBig("values")
+    mark = node.start_mark
+    if depth > MAX_DEPTH:
+        raise _TooBig("depth", mark.line + first_line, mark.column + 1)
+    tag = node.tag
+    return Node(
+        "scalar",
+        mark.line + first_line,
+        mark.column + 1,
+        str(node.value),
+        node.style in _QUOTED_STYLES,
+        [],
+        [],
+        tag if tag.startswith("!") else None,
+    )
 
 
 def mapping_fields(root: Node | None, src: SourceFile, what: str) -> None:
@@ -461,15 +496,21 @@ def mapping_fields(root: Node | None, src: SourceFile, what: str) -> None:
         src.fields[key.text] = (key, value)
 
 
-def read_bytes(path: Path, src: SourceFile) -> bytes | None:
+def read_bytes(path: str | Path, src: SourceFile) -> bytes | None:
     """At most MAX_FILE_BYTES of a regular file; anything else is a problem on src."""
     try:
         with open(path, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
                 src.error(1, 1, "", "is not a regular file", "deal files are plain text files")
                 return None
-            data = fh.read(MAX_FILE_BYTES + 1)
-            size = os.fstat(fh.fileno()).st_size
+            # Asking for MAX_FILE_BYTES at once makes a buffer that big for every file; ask
+            # for the size it has, and for the rest of the limit only if it grew meanwhile.
+            want = MAX_FILE_BYTES + 1
+            data = fh.read(min(st.st_size + 1, want))
+            if len(data) > st.st_size:
+                data += fh.read(want - len(data))
+            size = os.fstat(fh.fileno()).st_size if len(data) > MAX_FILE_BYTES else 0
     except OSError as exc:
         src.error(1, 1, "", f"cannot read file: {exc.strerror}", "check the file's permissions")
         return None
@@ -487,13 +528,15 @@ def read_bytes(path: Path, src: SourceFile) -> bytes | None:
     return data
 
 
-def read_deal(path: Path, shown: str) -> SourceFile:
-    """One deal file. `shown` is its path as the user sees it: `deals/<path under deals/>`."""
+def read_deal(path: str | Path, shown: str) -> SourceFile:
+    """One deal file. `shown` is its path as the user sees it: `deals/<path under deals/>`.
+    A build reads thousands, so `path` may be a plain string (no Path to make for each)."""
+    path = os.fspath(path)
     src = SourceFile(shown)
     rel = shown[len("deals/") :] if shown.startswith("deals/") else None
     if rel is not None and not _name_ok(path, rel, src):
         return src
-    if path.is_symlink():
+    if _is_link(path):
         src.warning(
             1,
             1,
@@ -547,7 +590,20 @@ def read_config(path: Path, shown: str) -> SourceFile:
 # --- names --------------------------------------------------------------------------------
 
 
-def _name_ok(path: Path, rel: str, src: SourceFile) -> bool:
+def _is_link(path: str) -> bool:
+    """Path.is_symlink for a string: an error that says the path is not there is False,
+    any other is raised."""
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError as exc:
+        if exc.errno not in _NOT_THERE and getattr(exc, "winerror", None) not in (21, 123, 1921):
+            raise
+        return False
+    except ValueError:  # a NUL in the path
+        return False
+
+
+def _name_ok(path: str, rel: str, src: SourceFile) -> bool:
     """A deal's path under deals/ is its id and its page's address: check that it works as
     one on every system. False when the file must not be read at all."""
     parts = rel.split("/")
@@ -564,8 +620,10 @@ def _name_ok(path: Path, rel: str, src: SourceFile) -> bool:
             "the deal's page",
             "rename the file without # ? % \\ or control characters",
         )
-    deals_dir = path.parents[len(parts) - 1]
-    for other in _twins(deals_dir, rel):
+    deals_dir = path
+    for _ in parts:
+        deals_dir = os.path.dirname(deals_dir)
+    for other in _twins(deals_dir or ".", rel):
         if unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", rel):
             why = "is the same name in another Unicode form; on macOS the two are one file"
         else:
@@ -604,10 +662,10 @@ def _folded(folder: str) -> dict[str, list[str]]:
     return names
 
 
-def _twins(deals_dir: Path, rel: str) -> list[str]:
+def _twins(deals_dir: str, rel: str) -> list[str]:
     """Other deal files (paths under deals/) whose path folds to the same as `rel`."""
     parts = rel.split("/")
-    found = [("", str(deals_dir))]
+    found = [("", deals_dir)]
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         found = [

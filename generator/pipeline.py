@@ -68,7 +68,7 @@ def _signature_or_none(path: str) -> tuple[int, int, int]:
 
 def _check_file(base: str, config: Config, rel: str) -> tuple[list[Problem], Deal | DealFile]:
     shown = f"{DEALS_DIR}/{rel}"
-    src = read_deal(Path(base + rel), shown)
+    src = read_deal(base + rel, shown)
     return src.problems, check_deal(src, rel, config, shown)
 
 
@@ -94,7 +94,8 @@ def load_repo(
     deals_dir = root / DEALS_DIR
     files = deal_paths(deals_dir) if only is None else sorted(only)
     base = str(deals_dir) + os.sep
-    sigs = {rel: _signature_or_none(base + rel) for rel in files}
+    # only a cache compares them (a `check` has none, and need not stat every file twice)
+    sigs = {rel: _signature_or_none(base + rel) for rel in files} if cache is not None else {}
     todo = [
         rel
         for rel in files

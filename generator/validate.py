@@ -46,6 +46,7 @@ KNOWN = (
     "stage_dates",
     "touches",
 )
+_KNOWN = frozenset(KNOWN)
 # One-line text longer than this is a paste gone wrong, and would swamp the board's cards
 MAX_TITLE = 200  # characters
 MAX_TEXT = 1000  # characters of any other one-line text: client, next_step, a tag, a touch...
@@ -90,11 +91,12 @@ class _Checker:
     def node(self, key: str) -> Node | None:
         """The key's value; None when it is missing or empty (`key:`, `key: ~`, `key: ""`)."""
         entry = self.src.fields.get(key)
-        if entry is None or entry[1].is_null:
+        if entry is None:
             return None
-        if entry[1].kind == "scalar" and not entry[1].text.strip():
+        n = entry[1]
+        if n.kind == "scalar" and (n.is_null or not n.text.strip()):
             return None
-        return entry[1]
+        return n
 
     def short(self, n: Node, key: str, text: str) -> bool:
         """Whether one-line text is within its length limit (an error when it is not)."""
@@ -134,17 +136,21 @@ class _Checker:
         if n.kind != "scalar":
             self.error(n, key, "must be a date", "write dates as YYYY-MM-DD, e.g. 2026-09-14")
             return None
+        return self.date_at(n.text, n.line, n.col, key)
+
+    def date_at(self, text: str, line: int, col: int, key: str) -> date | None:
+        """The date in `text`, written at line:col (a problem there when it is not one)."""
         try:
-            day, had_time = parse_date(n.text)
+            day, had_time = parse_date(text)
         except BadValue as exc:
-            self.error(n, key, exc.message, exc.hint)
+            self.src.error(line, col, key, exc.message, exc.hint)
             return None
         if had_time:
             self.src.warning(
-                n.line,
-                n.col,
+                line,
+                col,
                 key,
-                f"{quoted(n.text)} has a time; only the date {day.isoformat()} is used",
+                f"{quoted(text)} has a time; only the date {day.isoformat()} is used",
                 "write the date alone as YYYY-MM-DD",
             )
         return day
@@ -182,7 +188,7 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
     f = src.fields
 
     for key, (knode, _) in f.items():
-        if key not in KNOWN:
+        if key not in _KNOWN:
             close = suggest(key, list(KNOWN), n=1, cutoff=0.8)
             if close:
                 src.warning(
@@ -379,7 +385,7 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
     if value is not None:
         rate = Decimal(1) if currency == config.currency else config.rates[currency]
         base_value = value * rate
-    extra = {k: v.plain() for k, (_, v) in f.items() if k not in KNOWN}
+    extra = {k: v.plain() for k, (_, v) in f.items() if k not in _KNOWN}
     raw = {k: v.plain() for k, (_, v) in f.items()}
     return Deal(
         id=deal_id(rel_path),
@@ -497,7 +503,7 @@ def _touches(c: _Checker) -> list[Touch]:
             if not parts:
                 c.error(item, "touches", "empty touch", how)
                 continue
-            day = c.date_of(Node("scalar", item.line, item.col, text=parts[0]), "touches")
+            day = c.date_at(parts[0], item.line, item.col, "touches")
             if day is not None and c.short(item, "touches", " ".join(parts[1:])):
                 touches.append(
                     Touch(

@@ -108,7 +108,14 @@ MIN_YEAR, MAX_YEAR = 1900, 2200
 
 def parse_date(text: str) -> tuple[date, bool]:
     """A YYYY-MM-DD date. Returns (date, had_time): a time after the date is dropped."""
-    text = text.strip()
+    return _parse_date(text.strip())
+
+
+# A pipeline writes the same few hundred dates again and again (every touch has one): each
+# is read once, and equal dates are then one object, which also keeps the build cache small.
+# A bad date raises every time (lru_cache keeps only what is returned).
+@functools.lru_cache(maxsize=8192)
+def _parse_date(text: str) -> tuple[date, bool]:
     had_time = False
     m = _DATE.match(text)
     if not m:
@@ -142,12 +149,24 @@ MAX_AMOUNT_TEXT = 50
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 
 
+_CODE_FIRST = re.compile(r"^([A-Za-z]{3})\s*(\d.*)$")
+_CODE_LAST = re.compile(r"^(.*\d)\s*([A-Za-z]{3})$")
+_AMOUNT_CHARS = re.compile(r"[\d.,' ]+")
+_SYMBOLS_LONGEST_FIRST = sorted(SYMBOLS, key=len, reverse=True)
+
+
 def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
     """An amount of money as typed: "4800", "4,800", "$4,800", "4.8k", "EUR 1.234,50".
 
     Returns (amount, currency named in the text or None). `currency` is the one the deal
     is in (for deciding what a lone comma means).
     """
+    return _parse_amount(text, currency)
+
+
+# Amounts repeat too (4800, 12k); a bad one raises every time, as with dates
+@functools.lru_cache(maxsize=8192)
+def _parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
     original = quoted(text)
     s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
     how = "write the amount as a plain number such as 4800 or 4800.50"
@@ -155,15 +174,15 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
         raise BadValue(f"{original} is not an amount", how)
     named: str | None = None
     # a currency code or symbol before or after the number
-    m = re.match(r"^([A-Za-z]{3})\s*(\d.*)$", s)
+    m = _CODE_FIRST.match(s)
     if m:
         named, s = m.group(1).upper(), m.group(2)
     else:
-        m = re.match(r"^(.*\d)\s*([A-Za-z]{3})$", s)
+        m = _CODE_LAST.match(s)
         if m:
             named, s = m.group(2).upper(), m.group(1)
     if named is None:
-        for sym in sorted(SYMBOLS, key=len, reverse=True):
+        for sym in _SYMBOLS_LONGEST_FIRST:
             if s.startswith(sym) or s.endswith(sym):
                 named = SYMBOLS[sym]
                 s = (s[len(sym) :] if s.startswith(sym) else s[: -len(sym)]).strip()
@@ -175,7 +194,7 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal, str | None]:
         multiplier, suffix, s = Decimal(1000), s[-1], s[:-1].strip()
     elif s[-1:] in ("m", "M"):
         multiplier, suffix, s = Decimal(1_000_000), s[-1], s[:-1].strip()
-    if not s or not re.fullmatch(r"[\d.,' ]+", s) or not s[0].isdigit() or not s[-1].isdigit():
+    if not s or not _AMOUNT_CHARS.fullmatch(s) or not s[0].isdigit() or not s[-1].isdigit():
         raise BadValue(f"{original} is not an amount", how)
     s = s.replace("'", " ")
     if " " in s:

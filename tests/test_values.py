@@ -286,6 +286,28 @@ def test_bad_dates(text: str, message: str, hint: str) -> None:
     assert (exc.value.message, exc.value.hint) == (message, hint)
 
 
+def test_remembered_amounts_depend_on_the_currency_and_bad_ones_keep_failing() -> None:
+    assert parse_amount("1.234", "USD") == (Decimal("1.234"), None)
+    for _ in range(2):  # the same text with a decimal-comma currency is ambiguous, each time
+        with pytest.raises(BadValue, match="ambiguous with EUR"):
+            parse_amount("1.234", "EUR")
+    assert parse_amount("1.234", "USD") == (Decimal("1.234"), None)
+
+
+def test_remembered_dates_stay_right_and_bad_ones_keep_failing() -> None:
+    # parse_date keeps what it has read; equal dates come back as one object
+    first, again = parse_date("2026-09-14"), parse_date(" 2026-09-14 ")
+    assert first == again == (date(2026, 9, 14), False) and first[0] is again[0]
+    assert parse_date("2026-09-14 10:30") == (date(2026, 9, 14), True)
+    for _ in range(2):  # a bad date raises each time, with its own text in the message
+        with pytest.raises(BadValue) as exc:
+            parse_date(" 2026-02-30")
+        assert exc.value.message == "'2026-02-30' is not a date: February 2026 has 28 days"
+    with pytest.raises(BadValue) as exc:
+        parse_date("2026-02-31")
+    assert exc.value.message == "'2026-02-31' is not a date: February 2026 has 28 days"
+
+
 def test_impossible_date_names_file_line_field_and_month_length(tmp_path: Path) -> None:
     result, problems, hints = check_one(tmp_path, dated("2026-02-30"))
     assert problems == [
