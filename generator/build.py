@@ -23,11 +23,10 @@ from .charts import CHART_NAMES, Chart, charts_to_draw, render_charts
 from .config import normalize_base_url
 from .gcpause import paused_gc
 from .links import deal_url
-from .load import deal_paths
 from .metrics import compute
 from .model import Deal, Problem
 from .parallel import Background, pimap
-from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, load_repo
+from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, listing, load_repo
 from .render import Memo, Renderer, SiteInput
 from .theme import BUILTIN_TEMPLATES, environment
 from .validate import deal_id
@@ -112,6 +111,7 @@ class _State:
         self.facts_day: date | None = None
         self.manifest = ""  # hash of the output folder's manifest after the last build
         self.loaded: dict[str, tuple[Any, ...]] = {}  # deal file -> its record, as loaded
+        self._live: dict[str, tuple[Any, ...]] = {}  # the records parts() last saw
         self.part_count = 0
 
     def forget_pages(self) -> None:
@@ -137,8 +137,9 @@ class _State:
         count = _part_count(len(self.files.entries))
         parts: dict[int, dict[str, Any]] = {n: {} for n in range(count)}
         changed = set(parts) if count != self.part_count else set()
+        self._live = {}
         for rel in self.files.entries:
-            entry, facts, inputs, row, js = live = self._record(rel)
+            entry, facts, inputs, row, js = live = self._live[rel] = self._record(rel)
             n = _part_of(rel, count)
             parts[n][rel] = (
                 entry,
@@ -190,7 +191,7 @@ class _State:
 
     def saved(self) -> None:
         """What the cache now holds is what the state holds."""
-        self.loaded = {rel: self._record(rel) for rel in self.files.entries}
+        self.loaded, self._live = self._live, {}  # what parts() saw is what was saved
         self.part_count = _part_count(len(self.files.entries))
 
 
@@ -238,9 +239,11 @@ class Builder:
         self.cache = BuildCache(self.root, self.out) if cache else None
         self._state: _State | None = None  # loaded from the cache when first needed
         self.progress = progress  # (what, done, total), for a progress bar
-        self.env = environment(root)
+        self.env = environment(root, self.cache.compiled if self.cache else None)
         self.builds = 0  # in this process
         self._pending: Any = None  # what finish_charts() needs, after a defer_charts build
+        # False in a process that builds again and again (watch): see gcpause.paused_gc
+        self.short_lived = True
 
     @property
     def state(self) -> _State:
@@ -263,7 +266,7 @@ class Builder:
         and leave the charts and the dashboard that shows them as they were, for
         finish_charts(); a saved deal then shows before its charts are drawn."""
         self._pending = None
-        with paused_gc():
+        with paused_gc(freeze=self.short_lived):
             return self._build(keep_on_config_error, persist, defer_charts)
 
     @property
@@ -299,9 +302,11 @@ class Builder:
     def _build(self, keep_on_config_error: bool, persist: bool, defer_charts: bool) -> BuildResult:
         started = time.perf_counter()
         templates = _templates_key(self.root)
+        files_now = listing(self.root / DEALS_DIR)  # once: for the fingerprint and the load
+        inputs_key = self._inputs_key(templates, files_now) if self.cache else ""
         if self.cache is not None and self.builds == 0:
             # a fresh run: if no input, template, date or output changed, there is nothing to do
-            fingerprint = self._fingerprint(templates)
+            fingerprint = f"{inputs_key} {_manifest_hash(self.out)}"
             summary = self.cache.load_summary()
             if isinstance(summary, tuple) and len(summary) == 2 and summary[0] == fingerprint:
                 self.builds += 1
@@ -313,11 +318,13 @@ class Builder:
         if templates != st.templates:
             st.templates, st.memo = templates, Memo()
             st.forget_pages()
-            self.env = environment(self.root)
+            self.env = environment(self.root, self.cache.compiled if self.cache else None)
         if _manifest_hash(self.out) != st.manifest:
             st.forget_pages()  # the output folder is not what the last build left
         reread = st.files.reads
-        loaded = load_repo(self.root, st.files, progress=self._phase("reading deals"))
+        loaded = load_repo(
+            self.root, st.files, progress=self._phase("reading deals"), files_now=files_now
+        )
         if keep_on_config_error and loaded.config_errors:
             return BuildResult(
                 loaded, self.out, 0, WriteResult(0, 0, 0), time.perf_counter() - started, 0, True
@@ -433,7 +440,7 @@ class Builder:
             light = replace(loaded, deals=[], invalid=[])  # the counts are in the result
             unchanged = WriteResult(0, written.written + written.unchanged, 0)
             self.cache.save_summary(
-                (self._fingerprint(templates), replace(result, loaded=light, written=unchanged))
+                (f"{inputs_key} {st.manifest}", replace(result, loaded=light, written=unchanged))
             )
         return result
 
@@ -455,27 +462,19 @@ class Builder:
             return None
         return lambda done, total: report(what, done, total)
 
-    def _fingerprint(self, templates: object) -> str:
-        """Everything a build's output depends on, cheaply: code, options, today's date,
-        the config's and every deal file's size and time, the templates, the output."""
+    def _inputs_key(self, templates: object, files_now: dict[str, Any]) -> str:
+        """Everything a build's output depends on but the output folder, cheaply: code,
+        options, today's date, the config's and every deal file's signature, the templates.
+        (The signatures are those the build then reads by: a file changed while it runs
+        makes the next build look again.)"""
         h = hashlib.blake2b(digest_size=16)
         config = self.root / CONFIG_NAME
         sig = os.stat(config) if config.exists() else None
-        h.update(
-            repr(
-                (self.as_of, self.base_url, date.today(), templates, _manifest_hash(self.out))
-            ).encode()
-        )
+        h.update(repr((self.as_of, self.base_url, date.today(), templates)).encode())
         if sig is not None:
             h.update(f"{sig.st_mtime_ns} {sig.st_size} {sig.st_ino}".encode())
-        deals = self.root / DEALS_DIR
-        base = str(deals) + os.sep
-        for rel in deal_paths(deals):
-            try:
-                s = os.stat(base + rel)
-                h.update(f"{rel} {s.st_mtime_ns} {s.st_size} {s.st_ino}\n".encode())
-            except OSError:
-                h.update(rel.encode())
+        for rel, (mtime, size, ino) in files_now.items():
+            h.update(f"{rel} {mtime} {size} {ino}\n".encode())
         return h.hexdigest()
 
 

@@ -56,6 +56,7 @@ class BuildCache:
         self.path = cache_dir() / hashlib.sha256(ident).hexdigest()[:32]  # a folder
         self.key = _code_key()
         self.part_files: dict[int, str] = {}  # part -> its file, as the index last read says
+        self.compiled = cache_dir() / "templates"  # compiled templates, shared by pipelines
 
     def load(self) -> tuple[object, dict[int, object]] | None:
         """(what is common to the build, {part number: part}), or None."""
@@ -130,6 +131,8 @@ class BuildCache:
             except OSError:
                 return 0.0
 
-        folders = sorted((p for p in self.path.parent.iterdir() if p.is_dir()), key=used)
+        folders = sorted(
+            (p for p in self.path.parent.iterdir() if p.is_dir() and p != self.compiled), key=used
+        )
         for old in folders[:-KEEP]:
             shutil.rmtree(old, ignore_errors=True)

@@ -15,11 +15,17 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(freeze: bool = False) -> Iterator[None]:
+    """The collector off inside. With `freeze` (a process that ends soon after, such as
+    `dealbook build`), what was made inside is never examined by it again: otherwise the
+    first collection after the build walks every one of those objects (0.17 s at 10,000
+    deals) just before the process exits anyway."""
     was_on = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if was_on:
             gc.enable()

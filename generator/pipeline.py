@@ -58,6 +58,13 @@ class FileCache:
             self.entries.clear()
 
 
+def listing(deals_dir: Path) -> dict[str, tuple[int, int, int]]:
+    """Every deal file (path under deals/) with its signature: modification time, size
+    and inode, which change whenever the file does."""
+    base = str(deals_dir) + os.sep
+    return {rel: _signature_or_none(base + rel) for rel in deal_paths(deals_dir)}
+
+
 def _signature_or_none(path: str) -> tuple[int, int, int]:
     try:
         st = os.stat(path)
@@ -77,9 +84,10 @@ def load_repo(
     cache: FileCache | None = None,
     only: list[str] | None = None,
     progress: Progress | None = None,
+    files_now: dict[str, tuple[int, int, int]] | None = None,
 ) -> Loaded:
     """Read and check the config and every deal file (or, with `only`, those deal files:
-    paths relative to deals/)."""
+    paths relative to deals/). `files_now` is a listing() the caller just made."""
     csrc = read_config(root / CONFIG_NAME, CONFIG_NAME)
     config = (
         config_mod.read_config(csrc)
@@ -92,10 +100,13 @@ def load_repo(
     deals: list[Deal] = []
     invalid: list[DealFile] = []
     deals_dir = root / DEALS_DIR
-    files = deal_paths(deals_dir) if only is None else sorted(only)
     base = str(deals_dir) + os.sep
-    # only a cache compares them (a `check` has none, and need not stat every file twice)
-    sigs = {rel: _signature_or_none(base + rel) for rel in files} if cache is not None else {}
+    if files_now is not None and only is None:
+        files, sigs = list(files_now), files_now
+    else:
+        files = deal_paths(deals_dir) if only is None else sorted(only)
+        # only a cache compares them (a `check` has none, and need not stat every file twice)
+        sigs = {rel: _signature_or_none(base + rel) for rel in files} if cache is not None else {}
     todo = [
         rel
         for rel in files

@@ -7,6 +7,7 @@ works at `/`, under a sub-path, and opened from disk.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -109,6 +110,14 @@ class Renderer:
         if t is None:
             t = self.templates[name] = self.env.get_template(name)
         return t
+
+    @functools.cached_property
+    def by_stage(self) -> dict[str, list[Deal]]:
+        """The deals in each stage, in the order of the deal files."""
+        groups: dict[str, list[Deal]] = {st.id: [] for st in self.c.stages}
+        for d in self.s.deals:
+            groups[d.stage].append(d)
+        return groups
 
     # -- helpers shared by pages ------------------------------------------------------------
     def page(self, template: str, out: str, active: str, **context: Any) -> Page:
@@ -331,11 +340,11 @@ class Renderer:
         period = self.m.period
         for st in self.c.stages:
             if st.is_open:
-                deals = [d for d in self.s.deals if d.stage == st.id]
+                deals = list(self.by_stage[st.id])
                 row = stage_rows[st.id]
                 count, value, weighted = row["count"], row["value"], row["weighted_value"]
             else:
-                deals = [d for d in self.s.deals if d.stage == st.id and period.contains(d.closed)]
+                deals = [d for d in self.by_stage[st.id] if period.contains(d.closed)]
                 count = len(deals)
                 value = sum((d.base_value or Decimal(0) for d in deals), Decimal(0))
                 weighted = value if st.outcome == "won" else Decimal(0)
@@ -359,7 +368,7 @@ class Renderer:
     def stage_page(self, st: Any) -> Page:
         """Every deal in one stage, as a table that sorts by any column (closed stages:
         every deal ever closed there, newest first)."""
-        deals = [d for d in self.s.deals if d.stage == st.id]
+        deals = list(self.by_stage[st.id])
         if st.outcome:
             deals.sort(key=lambda d: (d.closed or d.created, d.id), reverse=True)
         else:

@@ -117,6 +117,7 @@ class Watcher:
         quiet: float = QUIET,
     ) -> None:
         self.builder = builder
+        builder.short_lived = False
         self.root = builder.root.resolve()
         self.out = builder.out.resolve()
         self.on_rebuild = on_rebuild
