@@ -112,11 +112,19 @@ class _State:
         self.manifest = ""  # hash of the output folder's manifest after the last build
         self.loaded: dict[str, tuple[Any, ...]] = {}  # deal file -> its record, as loaded
         self._live: dict[str, tuple[Any, ...]] = {}  # the records parts() last saw
+        self._parts: dict[tuple[str, int], int] = {}  # (deal file, part count) -> its part
         self.part_count = 0
 
     def forget_pages(self) -> None:
         self.pages.clear()
         self.deal_inputs.clear()
+
+    def _part(self, rel: str, count: int) -> int:
+        key = (rel, count)
+        n = self._parts.get(key)
+        if n is None:
+            n = self._parts[key] = _part_of(rel, count)
+        return n
 
     def _record(self, rel: str) -> tuple[Any, ...]:
         """What the state holds for one deal file, as live objects."""
@@ -130,28 +138,33 @@ class _State:
         )
 
     def parts(self) -> tuple[dict[str, Any], dict[int, dict[str, Any]], set[int]]:
-        """(what is common, {part: {deal file: record}}, parts unchanged since loaded).
+        """(what is common, {part: {deal file: record}} for the parts that changed since
+        they were loaded, the parts that did not).
         The layout every row and page input share is kept once, in the common part; a
         record says only whether it was the current one."""
         layout = self.memo.layout
         count = _part_count(len(self.files.entries))
-        parts: dict[int, dict[str, Any]] = {n: {} for n in range(count)}
-        changed = set(parts) if count != self.part_count else set()
-        self._live = {}
-        for rel in self.files.entries:
-            entry, facts, inputs, row, js = live = self._live[rel] = self._record(rel)
-            n = _part_of(rel, count)
-            parts[n][rel] = (
-                entry,
-                facts,
-                None if inputs is None else (*inputs[:3], inputs[3] is layout),
-                None if row is None else (*row[:2], row[2] is layout, row[3]),
-                js,
-            )
-            if n not in changed and not _same_record(self.loaded.get(rel), live):
+        changed = set(range(count)) if count != self.part_count else set()
+        members: dict[int, list[str]] = {n: [] for n in range(count)}
+        loaded = self.loaded
+        self._live = live = {rel: self._record(rel) for rel in self.files.entries}
+        for rel, record in live.items():
+            n = self._part(rel, count)
+            members[n].append(rel)
+            if n not in changed and not _same_record(loaded.get(rel), record):
                 changed.add(n)
-        if set(self.loaded) - set(self.files.entries):  # a file went away
-            changed |= {_part_of(rel, count) for rel in set(self.loaded) - set(self.files.entries)}
+        changed |= {self._part(rel, count) for rel in loaded.keys() - live.keys()}  # gone
+        parts: dict[int, dict[str, Any]] = {n: {} for n in changed}
+        for n in changed:  # only these are written; the rest stay as they are in the cache
+            for rel in members[n]:
+                entry, facts, inputs, row, js = live[rel]
+                parts[n][rel] = (
+                    entry,
+                    facts,
+                    None if inputs is None else (*inputs[:3], inputs[3] is layout),
+                    None if row is None else (*row[:2], row[2] is layout, row[3]),
+                    js,
+                )
         common = {
             "config_key": self.files.config_key,
             "reads": self.files.reads,
@@ -163,7 +176,7 @@ class _State:
             "layout": layout,
             "part_count": count,
         }
-        return common, parts, set(parts) - changed
+        return common, parts, set(range(count)) - changed
 
     @classmethod
     def from_parts(cls, common: dict[str, Any], parts: dict[int, dict[str, Any]]) -> _State:

@@ -74,15 +74,14 @@ class BuildCache:
         return common, parts
 
     def save(self, common: object, parts: Mapping[int, object], unchanged: set[int]) -> None:
-        """Write `common` and every part, except those in `unchanged` that were loaded."""
-        files = {}
+        """Write `common` and `parts`; the parts in `unchanged` stay as they were loaded."""
+        if not all(n in self.part_files for n in unchanged):
+            return  # not the cache that was loaded: keep it rather than save half of one
+        files = {n: self.part_files[n] for n in unchanged}
         todo = []
         for n, part in parts.items():
-            if n in unchanged and n in self.part_files:
-                files[n] = self.part_files[n]
-            else:
-                files[n] = f"part-{n}-{secrets.token_hex(4)}.pickle"
-                todo.append((self.path / files[n], part))
+            files[n] = f"part-{n}-{secrets.token_hex(4)}.pickle"
+            todo.append((self.path / files[n], part))
         # pickling is the slow part, and parts are independent: spread them over the cores
         if not all(pmap(lambda job: self._save(*job), todo, min_items=8)):
             return

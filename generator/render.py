@@ -8,6 +8,7 @@ works at `/`, under a sub-path, and opened from disk.
 from __future__ import annotations
 
 import functools
+import heapq
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -296,10 +297,7 @@ class Renderer:
             ids = fig["health"][flag]
             if ids:
                 # the most valuable deals at risk first; the full lists are on the review page
-                worst = sorted(
-                    (by_id[i] for i in ids),
-                    key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id),
-                )
+                worst = heapq.nsmallest(ALERT_LIMIT, (by_id[i] for i in ids), key=_by_value)
                 what = what.format(its="its" if len(ids) == 1 else "their")
                 alerts.append(
                     {
@@ -348,14 +346,14 @@ class Renderer:
                 count = len(deals)
                 value = sum((d.base_value or Decimal(0) for d in deals), Decimal(0))
                 weighted = value if st.outcome == "won" else Decimal(0)
-            deals.sort(key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id))
+            top = heapq.nsmallest(BOARD_LIMIT, deals, key=_by_value)  # sorted, like sort()[:n]
             columns.append(
                 {
                     "stage": st,
                     "count": count,
                     "value": value,
                     "weighted": weighted,
-                    "cards": [self.card(d) for d in deals[:BOARD_LIMIT]],
+                    "cards": [self.card(d) for d in top],
                     "list_url": stage_url(st.id),
                 }
             )
@@ -372,7 +370,7 @@ class Renderer:
         if st.outcome:
             deals.sort(key=lambda d: (d.closed or d.created, d.id), reverse=True)
         else:
-            deals.sort(key=lambda d: (-(d.base_value or 0), d.title.lower(), d.id))
+            deals.sort(key=_by_value)
         rows = [self.stage_row(d, bool(st.outcome)) for d in deals]
         return self.page("stage.html", stage_url(st.id), "board", stage=st, rows=rows)
 
@@ -641,6 +639,11 @@ class Renderer:
 
 _by_date = attrgetter("date")
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False), made once
+
+
+def _by_value(d: Deal) -> tuple[Any, str, str]:
+    """The order of deals on the board and in alerts: most valuable first, then by title."""
+    return (-(d.base_value or 0), d.title.lower(), d.id)
 
 
 def _tile_money(v: Decimal | None, currency: str) -> str:

@@ -51,6 +51,15 @@ def digest(data: bytes) -> str:
 
 
 def _check(rel: str) -> None:
+    if (
+        rel
+        and not rel.startswith(("/", "."))
+        and not rel.endswith("/")
+        and "//" not in rel
+        and "/." not in rel
+        and "\\" not in rel
+    ):
+        return  # no empty, '.' or '..' part (the common case, checked cheaply)
     parts = rel.split("/")
     if (
         not rel
