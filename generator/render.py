@@ -71,7 +71,7 @@ class Memo:
     def __init__(self) -> None:
         self.notes: dict[str, str] = {}  # Markdown body -> sanitised HTML
         self.deal_json: dict[str, tuple[Deal, DealFacts, bytes]] = {}  # deal id -> JSON, UTF-8
-        self.rows: dict[str, tuple[Deal, DealFacts, Any, Markup]] = {}  # deal id -> stage row
+        self.rows: dict[str, tuple[Deal, DealFacts, Any, str]] = {}  # deal id -> stage row HTML
         self.layout: Any = None  # the layout of the last build, shared by the rows above
 
     def __getstate__(self) -> dict[str, Any]:
@@ -371,10 +371,13 @@ class Renderer:
             deals.sort(key=lambda d: (d.closed or d.created, d.id), reverse=True)
         else:
             deals.sort(key=_by_value)
-        rows = [self.stage_row(d, bool(st.outcome)) for d in deals]
-        return self.page("stage.html", stage_url(st.id), "board", stage=st, rows=rows)
+        # the rows are our own HTML, joined once: a stage may hold tens of thousands
+        rows = Markup("".join([self.stage_row(d, bool(st.outcome)) for d in deals]))
+        return self.page(
+            "stage.html", stage_url(st.id), "board", stage=st, count=len(deals), rows=rows
+        )
 
-    def stage_row(self, d: Deal, closed: bool) -> Markup:
+    def stage_row(self, d: Deal, closed: bool) -> str:
         """One table row of a stage list, reused while the deal, its facts and the layout
         are the same (a stage may hold thousands of deals)."""
         f = self.m.facts[d.id]
@@ -386,19 +389,17 @@ class Renderer:
             and cached[2] is self.layout
         ):
             return cached[3]
-        html = Markup(
-            self.template("_stage_row.html").render(
-                c=self.card(d),
-                closed=closed,
-                root="../",
-                currency=self.c.currency,
-                flag_labels=FLAG_LABELS,
-            )
+        html = self.template("_stage_row.html").render(
+            c=self.card(d),
+            closed=closed,
+            root="../",
+            currency=self.c.currency,
+            flag_labels=FLAG_LABELS,
         )
         self.memo.rows[d.id] = (d, f, self.layout, html)
         return html
 
-    def deal_outputs(self, d: Deal) -> tuple[bytes, Markup, bytes]:
+    def deal_outputs(self, d: Deal) -> tuple[bytes, str, bytes]:
         """A deal's page, its stage-list row and its deals.json entry, rendered fresh
         (safe to run in a worker process: it changes nothing)."""
         closed = bool(self.c.stage(d.stage).outcome)
@@ -406,7 +407,7 @@ class Renderer:
         self.memo.deal_json.pop(d.id, None)
         return self.render(self.deal_page(d)), self.stage_row(d, closed), self.deal_json(d)
 
-    def remember(self, d: Deal, row: Markup, entry: bytes) -> None:
+    def remember(self, d: Deal, row: str, entry: bytes) -> None:
         """Keep what deal_outputs made (in whichever process it ran)."""
         f = self.m.facts[d.id]
         self.memo.rows[d.id] = (d, f, self.layout, row)
