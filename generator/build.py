@@ -390,10 +390,24 @@ class Builder:
         try:
             for rel in kept:
                 add(rel, None)
-            rendering = pimap(renderer.deal_outputs, todo, self._phase("rendering pages"))
-            for d, (html, row, entry) in zip(todo, rendering, strict=True):
-                renderer.remember(d, row, entry)
-                add(deal_url(d.id), html)
+            if writer.stage is not None:
+                # a new site is being assembled: the workers write the pages they render
+                # into it and send back only their hashes; at 100,000 deals, receiving and
+                # writing every page here made this process the bottleneck
+                def job(d: Deal) -> tuple[tuple[str, int, bool], str, bytes]:
+                    html, row, entry = renderer.deal_outputs(d)
+                    return writer.write_new(deal_url(d.id), html), row, entry
+
+                staged = pimap(job, todo, self._phase("rendering pages"))
+                for d, (wrote, row, entry) in zip(todo, staged, strict=True):
+                    renderer.remember(d, row, entry)
+                    writer.record(deal_url(d.id), *wrote)
+                    files.append(deal_url(d.id))
+            else:
+                rendering = pimap(renderer.deal_outputs, todo, self._phase("rendering pages"))
+                for d, (html, row, entry) in zip(todo, rendering, strict=True):
+                    renderer.remember(d, row, entry)
+                    add(deal_url(d.id), html)
             rendered = len(todo)
             # the charts and the dashboard may wait (defer_charts) if the last build wrote them
             deferred = (

@@ -218,6 +218,25 @@ class SiteWriter:
         else:
             self.changed.append((rel, data, h))
 
+    def write_new(self, rel: str, data: bytes) -> tuple[str, int, bool]:
+        """add() for a streaming writer, safe to call in a forked worker process: write the
+        file into the new site if it changed, and return (hash, size, written) for
+        record() in this process. The bytes then never travel back from the worker."""
+        _check(rel)
+        h = digest(data)
+        if _on_disk(self.out, rel, self.manifest.get(rel)) == h:
+            return h, len(data), False
+        self._stage_write(rel, data)
+        return h, len(data), True
+
+    def record(self, rel: str, h: str, size: int, written: bool) -> None:
+        """What write_new() did, wherever it ran."""
+        if rel in self.hashes:
+            raise WriteError(f"refusing to write {rel!r} twice in one build")
+        self.hashes[rel], self.sizes[rel] = h, size
+        if written:
+            self.new.add(rel)
+
     def _stage_write(self, rel: str, data: bytes) -> None:
         assert self.stage is not None
         dst = str(self.stage) + os.sep

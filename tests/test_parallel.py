@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import date
+from pathlib import Path
 
 import pytest
 
+from generator.build import Builder
+from generator.charts import render_charts
+from generator.metrics import compute
 from generator.parallel import Background, pmap, workers
+from generator.pipeline import load_repo
+from generator.render import Renderer, SiteInput
+
+from bench.synth import make_pipeline
 
 forks = pytest.mark.skipif(workers() < 2, reason="needs two cores to fork at all")
 
@@ -47,3 +56,25 @@ def test_pmap_keeps_order_across_processes() -> None:
     results = pmap(lambda x: (x, os.getpid()), items)
     assert [x for x, _ in results] == items
     assert {pid for _, pid in results} - {os.getpid()}  # the work was spread out
+
+
+def test_pages_written_by_worker_processes_equal_pages_rendered_here(tmp_path: Path) -> None:
+    """A cold build of a big pipeline renders and writes its deal pages in worker
+    processes; every file must be what one process rendering everything makes."""
+    root = make_pipeline(tmp_path / "repo", 1000)
+    Builder(root, cache=False).build()
+    site = {
+        p.relative_to(root / "site").as_posix(): p.read_bytes()
+        for p in (root / "site").rglob("*")
+        if p.is_file()
+    }
+    loaded = load_repo(root)
+    day = loaded.config.as_of or date.today()
+    metrics = compute(loaded.deals, loaded.config, day, len(loaded.invalid))
+    charts = render_charts(metrics, loaded.config)
+    inputs = SiteInput(
+        loaded.config, loaded.deals, loaded.invalid, loaded.problems, metrics, charts, 1000
+    )
+    expected = dict(Renderer(inputs, root).all_files())
+    assert len(expected) > 1000
+    assert [rel for rel in expected if site.get(rel) != expected[rel]] == []
