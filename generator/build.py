@@ -41,6 +41,10 @@ from .write import (
 )
 
 ASSETS = BUILTIN_TEMPLATES / "assets"
+# Pages to render from which worker processes write them into the new site themselves.
+# Measured cold on 2 cores: at 10,000 deals it cost 0.4 s (6.35 against 5.9 s), at
+# 30,000 it was even, at 100,000 it saved 23 s (48 against 71 s).
+WORKERS_WRITE_FROM = 30_000
 
 
 @dataclass(frozen=True)
@@ -390,7 +394,7 @@ class Builder:
         try:
             for rel in kept:
                 add(rel, None)
-            if writer.stage is not None:
+            if writer.stage is not None and len(todo) >= WORKERS_WRITE_FROM:
                 # a new site is being assembled: the workers write the pages they render
                 # into it and send back only their hashes; at 100,000 deals, receiving and
                 # writing every page here made this process the bottleneck

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import generator.build as build_module
 from generator.build import Builder
 from generator.charts import render_charts
 from generator.metrics import compute
@@ -58,10 +59,13 @@ def test_pmap_keeps_order_across_processes() -> None:
     assert {pid for _, pid in results} - {os.getpid()}  # the work was spread out
 
 
-def test_pages_written_by_worker_processes_equal_pages_rendered_here(tmp_path: Path) -> None:
+def test_pages_written_by_worker_processes_equal_pages_rendered_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A cold build of a big pipeline renders and writes its deal pages in worker
     processes; every file must be what one process rendering everything makes."""
     root = make_pipeline(tmp_path / "repo", 1000)
+    monkeypatch.setattr(build_module, "WORKERS_WRITE_FROM", 500)  # as for a big pipeline
     Builder(root, cache=False).build()
     site = {
         p.relative_to(root / "site").as_posix(): p.read_bytes()
