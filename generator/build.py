@@ -23,13 +23,14 @@ from .charts import CHART_NAMES, Chart, charts_to_draw, render_charts
 from .config import normalize_base_url
 from .gcpause import paused_gc
 from .links import deal_url
-from .metrics import compute
-from .model import Deal, Problem
+from .load import read_deal
+from .metrics import Pipeline, compute, deal_facts
+from .model import Config, Deal, Problem
 from .parallel import Background, pimap
 from .pipeline import CONFIG_NAME, DEALS_DIR, FileCache, Loaded, listing, load_repo
 from .render import Memo, Renderer, SiteInput
 from .theme import BUILTIN_TEMPLATES, environment
-from .validate import deal_id
+from .validate import check_deal, deal_id
 from .write import (
     IN_PLACE_MAX,
     MANIFEST,
@@ -37,6 +38,7 @@ from .write import (
     WriteError,
     WriteResult,
     digest,
+    update_files,
     write_site,
 )
 
@@ -259,6 +261,7 @@ class Builder:
         self.env = environment(root, self.cache.compiled if self.cache else None)
         self.builds = 0  # in this process
         self._pending: Any = None  # what finish_charts() needs, after a defer_charts build
+        self._last: tuple[Config, SiteInput] | None = None  # the last build's, for quick()
         # False in a process that builds again and again (watch): see gcpause.paused_gc
         self.short_lived = True
 
@@ -285,6 +288,41 @@ class Builder:
         self._pending = None
         with paused_gc(freeze=self.short_lived):
             return self._build(keep_on_config_error, persist, defer_charts)
+
+    def quick(self, changed: list[str]) -> list[str]:
+        """watch: write the new pages of the deal files in `changed` (paths under the root)
+        at once, against the last build's figures, before the whole rebuild that follows
+        (which finds them already written). Anything else changed, a file with a problem,
+        a new or deleted deal, and this does nothing: the rebuild handles it. Returns the
+        pages written."""
+        if self._last is None or not changed:
+            return []
+        config, site = self._last
+        by_id = {d.id: d for d in site.deals}
+        found = []
+        for path in changed:
+            rel = path[len(DEALS_DIR) + 1 :]
+            if not path.startswith(DEALS_DIR + "/") or deal_id(rel) not in by_id:
+                return []
+            src = read_deal(str(self.root / path), path)
+            deal = check_deal(src, rel, config, path)
+            if src.problems or not isinstance(deal, Deal) or deal.stage != by_id[deal.id].stage:
+                return []  # problems, and stage moves (the board, lists), wait for the rebuild
+            found.append(deal)
+        with paused_gc():
+            metrics = site.metrics
+            pipe = Pipeline(config)
+            facts = dict(metrics.facts)
+            for d in found:
+                facts[d.id] = deal_facts(d, pipe, metrics.as_of)
+            shown = set(changed)  # their old problems are gone (a file with one stops here)
+            problems = [p for p in site.problems if p.path not in shown]
+            inputs = replace(site, problems=problems, metrics=replace(metrics, facts=facts))
+            renderer = Renderer(inputs, self.root, self.env, Memo())
+            pages = [(deal_url(d.id), renderer.render(renderer.deal_page(d))) for d in found]
+            written = update_files(self.out, pages)
+            self.state.manifest = _manifest_hash(self.out)
+        return written
 
     @property
     def charts_pending(self) -> bool:
@@ -464,6 +502,7 @@ class Builder:
             deals=len(loaded.deals),
             invalid=len(loaded.invalid),
         )
+        self._last = (config, replace(site, charts=charts))
         if deferred:
             assert drawing is not None
             self._pending = (drawing, site, files, result)

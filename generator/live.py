@@ -12,7 +12,6 @@ from .build import Builder
 from .watch import Rebuild, Watcher
 
 ERRORS_SHOWN = 5  # errors printed under a rebuild line; the rest are on problems.html
-DASHBOARD = ["index.html"]  # the page that shows the charts
 
 
 class Printer(Protocol):
@@ -122,9 +121,9 @@ def run_live(args: argparse.Namespace, r: Printer) -> int:
             for text in describe(report):
                 r.line(text)
         if state is not None:
-            # after the charts of a two-part rebuild, only the dashboard needs a reload
-            only = DASHBOARD if report.charts_seconds else None
-            state.publish(browser_errors(report), only)
+            # browsers reload only the pages the report changed, when it knows them
+            quick = report.early and report.result is None  # a saved deal's own page
+            state.publish(state.errors if quick else browser_errors(report), report.pages)
 
     watcher = Watcher(builder, on_rebuild)
     watcher.start()

@@ -58,7 +58,8 @@ LIVE_JS = r"""// Dealbook live reload: reload after each rebuild, show build err
   source.addEventListener("build", function (event) {
     var data = JSON.parse(event.data);
     if (built !== null && String(data.build) !== built) {
-      var page = location.pathname.replace(/^\//, "").replace(/(^|\/)$/, "$1index.html");
+      var page = decodeURIComponent(location.pathname).replace(/^\//, "")
+        .replace(/(^|\/)$/, "$1index.html");
       if (!data.only || data.only.indexOf(page) >= 0) { location.reload(); return; }
       built = String(data.build);  // this page did not change
     }

@@ -22,6 +22,7 @@ from .build import Builder, BuildResult
 from .load import is_deal_name
 from .pipeline import CONFIG_NAME, DEALS_DIR
 
+DASHBOARD = ["index.html"]  # the page that shows the charts
 QUIET = 0.08  # seconds without events before a rebuild starts (editors and git write in bursts of a few ms)
 MAX_WAIT = 2.0  # ...unless events keep coming for this long
 
@@ -39,6 +40,9 @@ class Rebuild:
     # the pages are written; the charts and dashboard follow in the second report
     early: bool = False
     charts_seconds: float = 0.0  # of `seconds`, drawing charts after the pages were written
+    # the pages this report changed, when known (None: any page may have), so that a
+    # browser reloads only a page that changed
+    pages: list[str] | None = None
     problems_text: list[str] = field(default_factory=list)
 
 
@@ -72,6 +76,14 @@ def relevant(root: Path, out: Path, path: str, is_dir: bool) -> str | None:
             return None
         return rel.as_posix()
     return None
+
+
+def _pages(result: BuildResult) -> list[str] | None:
+    """The pages a rebuild wrote, when it says (an in-place write of a few files)."""
+    changed = result.written.changed
+    if not changed and (result.written.written or result.written.removed or result.kept):
+        return None
+    return [rel for rel in changed if rel.endswith(".html")]
 
 
 class _Handler(FileSystemEventHandler):
@@ -158,12 +170,19 @@ class Watcher:
         self.count += 1
         started = time.perf_counter()
         try:
+            if self.count > 1:
+                # the saved deals' own pages first, at once; then everything else
+                quick = self.builder.quick(changed)
+                if quick:
+                    early = Rebuild(self.count, changed, None, early=True, pages=quick)
+                    early.seconds = time.perf_counter() - started
+                    self.on_rebuild(early)
             # the first build leaves the cache on disk; later ones keep it in memory until
             # stop(): writing it takes longer than the rebuild of one deal
             result = self.builder.build(
                 keep_on_config_error=True, persist=self.count == 1, defer_charts=self.count > 1
             )
-            report = Rebuild(self.count, changed, result)
+            report = Rebuild(self.count, changed, result, pages=_pages(result))
             if self.builder.charts_pending:
                 # the pages are written: show them now, then draw the charts
                 report.seconds = time.perf_counter() - started
@@ -171,6 +190,7 @@ class Watcher:
                 drawn = time.perf_counter()
                 report.result = self.builder.finish_charts()
                 report.charts_seconds = time.perf_counter() - drawn
+                report.pages = list(DASHBOARD)
         except Exception:  # a bug must not stop the loop: show it and keep serving
             report = Rebuild(self.count, changed, None, traceback.format_exc(limit=4))
         finally:

@@ -44,6 +44,7 @@ class WriteResult:
     written: int
     unchanged: int
     removed: int
+    changed: tuple[str, ...] = ()  # the files written, when few (in place): what to reload
 
 
 def digest(data: bytes) -> str:
@@ -269,7 +270,8 @@ class SiteWriter:
                     raise
                 self._move_back()  # write in place instead
         _in_place(self.out, self.changed, stale, self.hashes, self.sizes)
-        return WriteResult(changed, unchanged, len(stale))
+        paths = tuple(rel for rel, _, _ in self.changed)
+        return WriteResult(changed, unchanged, len(stale), paths)
 
     def abort(self) -> None:
         """Drop a new site that was not swapped in (the build failed)."""
@@ -309,6 +311,29 @@ class SiteWriter:
         os.replace(stage, out)
         self.stage = None
         shutil.rmtree(old, ignore_errors=True)
+
+
+def update_files(out: Path, files: list[tuple[str, bytes]]) -> list[str]:
+    """Write a few files of a site a build made, leaving every other file as it is (the
+    manifest is updated to match): for `watch`, to show a saved deal's page before the
+    rebuild of everything else. Returns the files that changed."""
+    for rel, _ in files:
+        _check(rel)
+    recover(out)
+    manifest = _read_manifest(out)
+    if not manifest:
+        return []  # not a site of ours yet: a whole build comes next anyway
+    changed = []
+    for rel, data in files:
+        h = digest(data)
+        if _on_disk(out, rel, manifest.get(rel)) != h:
+            changed.append((rel, data, h))
+        manifest[rel] = (h, len(data))
+    if changed:
+        hashes = {rel: h for rel, (h, _) in manifest.items()}
+        sizes = {rel: size for rel, (_, size) in manifest.items()}
+        _in_place(out.resolve(), changed, [], hashes, sizes)
+    return [rel for rel, _, _ in changed]
 
 
 def _manifest_text(sizes: dict[str, int], hashes: dict[str, str]) -> bytes:

@@ -196,34 +196,54 @@ def test_which_paths_matter(tmp_path: Path, rel: str, is_dir: bool, expected: st
     assert relevant(tmp_path, tmp_path / "site", str(tmp_path / rel), is_dir) == expected
 
 
-def test_a_deal_shows_before_its_charts_are_redrawn(
+def test_a_saved_deal_shows_first_then_the_rest_then_the_charts(
     repo: Path, live: Live, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """A change that moves a chart is written in two steps: every page but the dashboard,
-    then the charts and the dashboard; the end is exactly a clean build."""
+    """A saved deal is written in three steps, each reported for the browser with the
+    pages it changed: the deal's own page; every other page but the dashboard; the
+    charts and the dashboard. The end is exactly a clean build."""
     chart = (repo / "site/charts/stage-value.svg").read_bytes()
     dashboard = page(repo, "index.html")
-    seen: dict[str, object] = {}
+    seen: list[dict[str, object]] = []
     watcher = live.watcher
     on_rebuild = watcher.on_rebuild
 
-    def look(report: Rebuild) -> None:  # what the browser would load at each report
-        if report.early:
-            seen["deal"] = page(repo, "deals/a.html")
-            seen["chart"] = (repo / "site/charts/stage-value.svg").read_bytes()
-            seen["dashboard"] = page(repo, "index.html")
+    def look(report: Rebuild) -> None:  # what a browser would load at each report
+        seen.append(
+            {
+                "pages": report.pages,
+                "deal": page(repo, "deals/a.html"),
+                "list": page(repo, "stages/lead.html"),
+                "chart": (repo / "site/charts/stage-value.svg").read_bytes(),
+                "dashboard": page(repo, "index.html"),
+            }
+        )
         on_rebuild(report)
 
     watcher.on_rebuild = look
     text = DEAL.format(title="Alpha").replace("stage: lead", "stage: lead\nvalue: 9000")
     (repo / "deals/a.md").write_text(text)
     reports = live.settle()
-    assert len(reports) == 1 and len(live.early) == 1
-    assert "9,000" in str(seen["deal"])  # the deal's page was new at the first report
-    assert seen["chart"] == chart and seen["dashboard"] == dashboard  # the charts were not
-    assert reports[0].charts_seconds > 0
-    assert (repo / "site/charts/stage-value.svg").read_bytes() != chart
+    assert len(reports) == 1 and len(live.early) == 2
+    first, second, third = seen
+    assert first["pages"] == ["deals/a.html"]
+    assert "9,000" in str(first["deal"]) and "9,000" not in str(first["list"])
+    assert first["chart"] == chart and first["dashboard"] == dashboard
+    assert "deals/a.html" not in second["pages"]  # type: ignore[operator]
+    assert "stages/lead.html" in second["pages"]  # type: ignore[operator]
+    assert "9,000" in str(second["list"])
+    assert second["chart"] == chart and second["dashboard"] == dashboard
+    assert third["pages"] == ["index.html"] and reports[0].charts_seconds > 0
+    assert third["chart"] != chart and third["dashboard"] != dashboard
     same_as_clean_build(repo, tmp_path_factory)
+
+
+def test_a_saved_deal_with_a_problem_waits_for_the_whole_rebuild(repo: Path, live: Live) -> None:
+    (repo / "deals/a.md").write_text(DEAL.format(title="Alpha").replace("lead", "nope"))
+    reports = live.settle()
+    assert [r for r in live.early if r.result is None] == []  # no deal page went first
+    assert len(reports) == 1
+    assert reports[0].result is not None and reports[0].result.loaded.errors == 1
 
 
 def test_served_page_reloads_after_a_change(repo: Path) -> None:
