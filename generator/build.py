@@ -109,7 +109,8 @@ class _State:
     def __init__(self) -> None:
         self.files = FileCache()
         self.charts: dict[str, tuple[Any, Chart]] = {}
-        self.pages: dict[str, tuple[dict[str, Any], str]] = {}  # page -> (context, its hash)
+        # page -> (its context, as _context_key gives it, and the hash of its bytes)
+        self.pages: dict[str, tuple[dict[str, Any], str]] = {}
         self.deal_inputs: dict[str, Any] = {}  # deal page -> what it showed last time
         self.memo = Memo()
         self.templates: object = None
@@ -341,7 +342,7 @@ class Builder:
             renderer = Renderer(replace(site, charts=charts), self.root, self.env, st.memo)
             page = renderer.dashboard()
             data = renderer.render(page)
-            st.pages[page.out] = (page.context, digest(data))
+            st.pages[page.out] = (_context_key(page.context), digest(data))
             new = {page.out: data} | {f"charts/{c.name}.svg": c.svg for c in charts}
             written = write_site(self.out, [(rel, new.get(rel)) for rel in files], swap=False)
             st.manifest = _manifest_hash(self.out)
@@ -466,13 +467,15 @@ class Builder:
                 if deferred and page.out == "index.html":
                     pages[page.out] = previous  # type: ignore[assignment]
                     add(page.out, None)
-                elif previous is not None and previous[0] == page.context:
+                    continue
+                key = _context_key(page.context)
+                if previous is not None and previous[0] == key:
                     pages[page.out] = previous
                     add(page.out, None)
                 else:
                     data = renderer.render(page)
                     rendered += 1
-                    pages[page.out] = (page.context, digest(data))
+                    pages[page.out] = (key, digest(data))
                     add(page.out, data)
             st.pages, st.deal_inputs = pages, deal_inputs
             for c in charts if not deferred else []:
@@ -546,6 +549,21 @@ class Builder:
         for rel, (mtime, size, ino) in files_now.items():
             h.update(f"{rel} {mtime} {size} {ino}\n".encode())
         return h.hexdigest()
+
+
+LONG_TEXT = 1 << 16
+
+
+def _context_key(context: dict[str, Any]) -> dict[str, Any]:
+    """A page's context as kept to compare with the next build's, with each long text in
+    it (a stage list's rows: megabytes at 100,000 deals) as its hash: as telling, and
+    kilobytes rather than megabytes to keep in the cache."""
+    key = {}
+    for name, value in context.items():
+        if isinstance(value, str) and len(value) > LONG_TEXT:
+            value = ("text", type(value).__name__, digest(value.encode("utf-8", "surrogatepass")))
+        key[name] = value
+    return key
 
 
 def _manifest_hash(out: Path) -> str:

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 problems found (errors; warnings too with --strict), 2 usage
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from datetime import date
@@ -295,7 +296,10 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
 
     bar = ProgressBar(r.err)
     try:
-        result = Builder(root, args.out, args.as_of, args.base_url, progress=bar.show).build()
+        builder = Builder(root, args.out, args.as_of, args.base_url, progress=bar.show)
+        result = builder.build()
+        if _LEFT is not None:
+            _LEFT.append((builder, result))  # see run()
     except WriteError as exc:
         r.usage_error(str(exc))
         return EXIT_USAGE
@@ -332,5 +336,24 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
     return EXIT_OK
 
 
+# What a build made, left for the operating system to reclaim (see run()); None when
+# main() is called as a function (the tests), which must free what it made.
+_LEFT: list[object] | None = None
+
+
+def run() -> None:
+    """The `dealbook` command: main(), then an immediate exit. Freeing a build's objects
+    one by one on the way out (every deal, date and page row) took 0.9 s at 100,000
+    deals; the operating system takes the memory back at once. Everything is written
+    and closed by then; only the output streams are left to flush."""
+    global _LEFT
+    _LEFT = []
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -13,13 +13,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .formatting import day
-from .model import Config, Deal, Period, Stage
+from .model import Config, Deal, Period, Stage, compact
 
 FLAGS = ("stalled", "no_next_step", "overdue_next_step", "past_expected_close")
 TOP_HEAVY_RATIO = Decimal(3)
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class DealFacts:
     """What the metrics know about one deal as of A (shown on its page and in deals.json)."""
 

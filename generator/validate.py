@@ -7,6 +7,7 @@ metrics); a file with warnings only is still a Deal. Nothing here raises on bad 
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -385,8 +386,8 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
     if value is not None:
         rate = Decimal(1) if currency == config.currency else config.rates[currency]
         base_value = value * rate
-    extra = {k: v.plain() for k, (_, v) in f.items() if k not in _KNOWN}
-    raw = {k: v.plain() for k, (_, v) in f.items()}
+    raw = {_shared(k): _shared_all(v.plain()) for k, (_, v) in f.items()}
+    extra = {k: v for k, v in raw.items() if k not in _KNOWN}
     return Deal(
         id=deal_id(rel_path),
         path=shown_path,
@@ -395,25 +396,45 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
         created=created,
         client=client or None,
         value=value,
-        currency=currency,
+        currency=_shared(currency),
         base_value=base_value,
         expected_close=expected_close,
         closed=closed,
         lost_reason=lost_reason or None,
         lost_at=lost_at.id if lost_at else None,
-        owner=owner or None,
-        source=source or None,
+        owner=_shared(owner) if owner else None,
+        source=_shared(source) if source else None,
         probability=probability,
         next_step=next_step or None,
         next_step_due=next_step_due,
-        tags=tuple(tags),
+        tags=tuple(_shared(t) for t in tags),
         stage_dates=stage_dates,
-        touches=tuple(touches),
+        touches=tuple(Touch(t.date, _shared(t.kind), _shared(t.note)) for t in touches),
         extra=extra,
         raw=raw,
         body=src.body,
-        lines={k: kn.line for k, (kn, _) in f.items()},
+        lines={_shared(k): kn.line for k, (kn, _) in f.items()},
     )
+
+
+SHARED_MAX = 40
+
+
+def _shared(text: str) -> str:
+    """One object for each short text (field names, owners, sources, touch kinds) however
+    many deals repeat it: less memory, and a build cache that loads faster (a pickle
+    writes an object it has seen as a reference to it)."""
+    return sys.intern(text) if len(text) <= SHARED_MAX and type(text) is str else text
+
+
+def _shared_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return _shared(value)
+    if isinstance(value, list):
+        return [_shared_all(v) for v in value]
+    if isinstance(value, dict):
+        return {_shared(k): _shared_all(v) for k, v in value.items()}
+    return value
 
 
 def _needs_value(stage: Stage, config: Config) -> bool:
