@@ -44,9 +44,7 @@ lint: $(STAMP)
 SIZES ?= 1000,10000,100000
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --sizes $(SIZES)
-	$(BIN)/python bench/latency.py --sizes $(subst $(comma)100000,,$(SIZES))
-
-comma := ,
+	$(BIN)/python bench/latency.py --sizes $(SIZES) --json bench/out/latency.json
 
 clean:
 	rm -rf site .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -25,7 +26,8 @@ from bench.synth import make_pipeline  # noqa: E402
 
 def measure(size: int, runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        root = make_pipeline(Path(tmp), size)
+        root = make_pipeline(Path(tmp) / "pipeline", size)
+        os.environ["DEALBOOK_CACHE_DIR"] = str(Path(tmp) / "cache")  # not the user's cache
         done, complete = threading.Event(), threading.Event()
         reports: list[Rebuild] = []
         stamps: list[float] = []
@@ -93,6 +95,7 @@ def main() -> None:
             f"{r['build_median_ms']:>6.0f} ms"
         )
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
 
 

@@ -35,8 +35,16 @@ HUGO_LAYOUT = """<!doctype html><html><head><meta charset="utf-8"><title>{{ .Tit
 """
 
 
+def settle() -> None:
+    """Let the disk finish what the last step left (deleting a 100,000-file site), so
+    that it is not counted against the next run."""
+    os.sync()
+    time.sleep(1)
+
+
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and the child's peak memory (KB) for one command."""
+    settle()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -82,6 +90,7 @@ def measure(size: int, runs: int, work: Path) -> dict[str, object]:
     result: dict[str, object] = {"deals": size, "runs": runs}
     floors, colds, peaks, nochange, edits = [], [], [], [], []
     for i in range(runs):
+        settle()
         floors.append(floor(root))
         shutil.rmtree(root / "site", ignore_errors=True)
         shutil.rmtree(work / f"cache{size}", ignore_errors=True)
@@ -90,6 +99,7 @@ def measure(size: int, runs: int, work: Path) -> dict[str, object]:
         # peak memory of a cold build, measured in a process of its own
         shutil.rmtree(root / "site", ignore_errors=True)
         shutil.rmtree(work / f"cache{size}", ignore_errors=True)
+        settle()
         done = subprocess.run(
             ["/usr/bin/time", "-f", "%M", *build],
             env=env,
