@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -97,6 +98,28 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path, module: str) -> Non
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "1 deal checked, no problems\n")
+
+
+def test_the_command_exits_with_its_code_after_all_its_output(tmp_path: Path) -> None:
+    """`dealbook` leaves with os._exit once a command is done (freeing a big build's
+    objects would only cost time): through a pipe, every line still arrives, and the
+    exit code is the command's."""
+    root = repo(tmp_path, good=GOOD, bad=BAD, quiet=WARN)
+    env = {**os.environ, "DEALBOOK_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("PYTHONUNBUFFERED", None)  # output through a pipe is then held in a buffer
+
+    def dealbook(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "generator", *args, "--root", str(root)]
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+    check = dealbook("check")
+    assert check.returncode == 1
+    assert check.stdout.splitlines()[-1] == "2 problems (1 error, 1 warning) in 2 of 3 deals"
+    built = dealbook("build", "--out", str(tmp_path / "out"))
+    assert built.returncode == 0 and built.stderr == ""
+    assert built.stdout.count("\n") == 6  # two problems with their hints, the summary, a line
+    assert built.stdout.splitlines()[-1].startswith("built 14 pages from 2 deals, 1 left out")
+    assert (tmp_path / "out/deals/good.html").is_file()
 
 
 def test_build_refuses_a_config_with_errors_and_keeps_the_site(tmp_path: Path) -> None:
