@@ -128,6 +128,11 @@ def measure(size: int, runs: int, work: Path) -> dict[str, object]:
     return result
 
 
+def _ratio(r: float) -> str:
+    """1.0, 34.4, 0.05: two figures that mean something, small or large."""
+    return f"{r:.1f}" if r >= 1 else f"{r:.2g}"
+
+
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
         f"{'deals':>8}  {'scenario':<11} {'median':>8} {'min':>8} {'max':>8}  {'× floor':>8} {'× hugo':>7}"
@@ -145,8 +150,8 @@ def table(rows: list[dict[str, object]]) -> str:
             if key not in row:
                 continue
             s = row[key]
-            ratio_f = f"{s['median'] / fl:8.1f}" if fl else "       –"  # type: ignore[index]
-            ratio_h = f"{s['median'] / hu:7.1f}" if hu else "      –"  # type: ignore[index]
+            ratio_f = f"{_ratio(s['median'] / fl):>8}" if fl else "       –"  # type: ignore[index]
+            ratio_h = f"{_ratio(s['median'] / hu):>7}" if hu else "      –"  # type: ignore[index]
             lines.append(
                 f"{row['deals']:>8,}  {label:<11} {s['median']:>7.2f}s {s['min']:>7.2f}s "  # type: ignore[index]
                 f"{s['max']:>7.2f}s  {ratio_f} {ratio_h}"

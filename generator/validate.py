@@ -386,7 +386,13 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
     if value is not None:
         rate = Decimal(1) if currency == config.currency else config.rates[currency]
         base_value = value * rate
-    raw = {_shared(k): _shared_all(v.plain()) for k, (_, v) in f.items()}
+    raw: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for k, (kn, v) in f.items():
+        k = sys.intern(k)  # the same few names in every file
+        plain = v.plain()
+        raw[k] = _shared(plain) if type(plain) is str else plain
+        lines[k] = kn.line
     extra = {k: v for k, v in raw.items() if k not in _KNOWN}
     return Deal(
         id=deal_id(rel_path),
@@ -409,11 +415,11 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
         next_step_due=next_step_due,
         tags=tuple(_shared(t) for t in tags),
         stage_dates=stage_dates,
-        touches=tuple(Touch(t.date, _shared(t.kind), _shared(t.note)) for t in touches),
+        touches=tuple(touches),
         extra=extra,
         raw=raw,
         body=src.body,
-        lines={_shared(k): kn.line for k, (kn, _) in f.items()},
+        lines=lines,
     )
 
 
@@ -421,20 +427,10 @@ SHARED_MAX = 40
 
 
 def _shared(text: str) -> str:
-    """One object for each short text (field names, owners, sources, touch kinds) however
+    """One object for each short text (owners, sources, touch kinds, dates as written) however
     many deals repeat it: less memory, and a build cache that loads faster (a pickle
     writes an object it has seen as a reference to it)."""
     return sys.intern(text) if len(text) <= SHARED_MAX and type(text) is str else text
-
-
-def _shared_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return _shared(value)
-    if isinstance(value, list):
-        return [_shared_all(v) for v in value]
-    if isinstance(value, dict):
-        return {_shared(k): _shared_all(v) for k, v in value.items()}
-    return value
 
 
 def _needs_value(stage: Stage, config: Config) -> bool:
@@ -526,11 +522,8 @@ def _touches(c: _Checker) -> list[Touch]:
                 continue
             day = c.date_at(parts[0], item.line, item.col, "touches")
             if day is not None and c.short(item, "touches", " ".join(parts[1:])):
-                touches.append(
-                    Touch(
-                        day, parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else ""
-                    )
-                )
+                kind = _shared(parts[1]) if len(parts) > 1 else ""
+                touches.append(Touch(day, kind, parts[2] if len(parts) > 2 else ""))
         elif (
             item.kind == "map"
             and len(item.pairs) == 1
@@ -561,7 +554,7 @@ def _touches(c: _Checker) -> list[Touch]:
             day = c.date_of(fields["date"], "touches")
             kind, note = _plain_text(fields.get("kind")), _plain_text(fields.get("note"))
             if day is not None and c.short(item, "touches", f"{kind} {note}".strip()):
-                touches.append(Touch(day, kind, note))
+                touches.append(Touch(day, _shared(kind), note))
         else:
             c.error(item, "touches", "a touch must be one line or a mapping", how)
     return touches
