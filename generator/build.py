@@ -322,7 +322,7 @@ class Builder:
             renderer = Renderer(inputs, self.root, self.env, Memo())
             pages = [(deal_url(d.id), renderer.render(renderer.deal_page(d))) for d in found]
             written = update_files(self.out, pages)
-            self.state.manifest = _manifest_hash(self.out)
+            self.state.manifest = _output_key(self.out)
         return written
 
     @property
@@ -345,7 +345,7 @@ class Builder:
             st.pages[page.out] = (_context_key(page.context), digest(data))
             new = {page.out: data} | {f"charts/{c.name}.svg": c.svg for c in charts}
             written = write_site(self.out, [(rel, new.get(rel)) for rel in files], swap=False)
-            st.manifest = _manifest_hash(self.out)
+            st.manifest = _output_key(self.out)
         return replace(
             result,
             written=WriteResult(
@@ -362,7 +362,7 @@ class Builder:
         inputs_key = self._inputs_key(templates, files_now) if self.cache else ""
         if self.cache is not None and self.builds == 0:
             # a fresh run: if no input, template, date or output changed, there is nothing to do
-            fingerprint = f"{inputs_key} {_manifest_hash(self.out)}"
+            fingerprint = f"{inputs_key} {_output_key(self.out)}"
             summary = self.cache.load_summary()
             if isinstance(summary, tuple) and len(summary) == 2 and summary[0] == fingerprint:
                 self.builds += 1
@@ -375,7 +375,7 @@ class Builder:
             st.templates, st.memo = templates, Memo()
             st.forget_pages()
             self.env = environment(self.root, self.cache.compiled if self.cache else None)
-        if _manifest_hash(self.out) != st.manifest:
+        if _output_key(self.out) != st.manifest:
             st.forget_pages()  # the output folder is not what the last build left
         reread = st.files.reads
         loaded = load_repo(
@@ -488,7 +488,7 @@ class Builder:
         finally:
             writer.abort()
         self.builds += 1
-        st.manifest = _manifest_hash(self.out)
+        st.manifest = _output_key(self.out)
         if (
             persist
             and self.cache
@@ -566,11 +566,27 @@ def _context_key(context: dict[str, Any]) -> dict[str, Any]:
     return key
 
 
-def _manifest_hash(out: Path) -> str:
+def _output_key(out: Path) -> str:
+    """What the output folder is, cheaply: its manifest (what the last build wrote) and
+    the time each of its folders last had a file added, removed or renamed. A page
+    deleted from the site by hand changes it, so the next build writes the page again
+    rather than taking the site as up to date."""
     try:
-        return digest((out / MANIFEST).read_bytes())
+        manifest = (out / MANIFEST).read_bytes()
     except OSError:
         return ""
+    # each line is "hash size path"; a path may hold spaces
+    folders = {line.split(b" ", 2)[-1].rpartition(b"/")[0] for line in manifest.split(b"\n")}
+    h = hashlib.blake2b(manifest, digest_size=16)
+    base = os.fsencode(out) + b"/"
+    for folder in sorted(folders):
+        try:
+            st = os.stat(base + folder)
+        except OSError:
+            h.update(b"\0missing " + folder)
+            continue
+        h.update(b"\0%s %d %d" % (folder, st.st_mtime_ns, st.st_ino))
+    return h.hexdigest()
 
 
 def build(

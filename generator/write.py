@@ -196,6 +196,7 @@ class SiteWriter:
         self.changed: list[tuple[str, bytes, str]] = []  # kept for finish()
         self.new: set[str] = set()  # written into the stage already
         self.made: set[str] = set()  # folders made in the stage
+        self.listed: dict[str, set[str]] = {}  # folder of the output -> the names in it
         self.stage = self._new_stage() if stream else None
 
     def _new_stage(self) -> Path:
@@ -206,7 +207,7 @@ class SiteWriter:
         if rel in self.hashes:
             raise WriteError(f"refusing to write {rel!r} twice in one build")
         if data is None:
-            if rel not in self.manifest or not os.path.isfile(self.base + rel):
+            if rel not in self.manifest or not self._present(rel):
                 raise WriteError(f"{rel!r} was to be kept but the output folder lacks it")
             self.hashes[rel], self.sizes[rel] = self.manifest[rel]
             return
@@ -218,6 +219,18 @@ class SiteWriter:
             self._stage_write(rel, data)
         else:
             self.changed.append((rel, data, h))
+
+    def _present(self, rel: str) -> bool:
+        """Whether the output folder holds `rel`, from one listing of its folder rather
+        than a stat of each of 100,000 kept pages."""
+        folder, _, name = rel.rpartition("/")
+        names = self.listed.get(folder)
+        if names is None:
+            try:
+                names = self.listed[folder] = set(os.listdir(self.base + folder))
+            except OSError:
+                names = self.listed[folder] = set()
+        return name in names
 
     def write_new(self, rel: str, data: bytes) -> tuple[str, int, bool]:
         """add() for a streaming writer, safe to call in a forked worker process: write the

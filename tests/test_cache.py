@@ -59,6 +59,20 @@ def test_cached_build_after_edits_equals_a_clean_build(repo: Path, tmp_path: Pat
     assert tree(repo / "site") == clean_build(repo, tmp_path)
 
 
+def test_pages_deleted_from_the_site_by_hand_are_written_again(repo: Path, tmp_path: Path) -> None:
+    build(repo)
+    page = repo / "site/deals/bramble-subscription-box.html"
+    page.unlink()
+    again = Builder(repo).build()  # not "up to date": the page is missing
+    assert page.is_file() and again.written.written == 1
+    shutil.rmtree(repo / "site/stages")
+    watching = Builder(repo)  # and the same for a builder that builds again (watch)
+    watching.build()
+    (repo / "site/charts/funnel.svg").unlink()
+    watching.build()
+    assert tree(repo / "site") == clean_build(repo, tmp_path)
+
+
 @pytest.mark.parametrize("change", ["template", "config", "site deleted"])
 def test_what_invalidates_the_cache(repo: Path, tmp_path: Path, change: str) -> None:
     build(repo)
