@@ -175,9 +175,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             rows.append(measure(size, args.runs, Path(tmp)))
-            print(table(rows[-1:]), flush=True)
-    print()
-    print(table(rows))
+            lines = table(rows[-1:]).splitlines()
+            print("\n".join(lines if len(rows) == 1 else lines[1:]), flush=True)  # one header
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"\nfigures written to {args.json}")

@@ -324,10 +324,14 @@ def main(argv: list[str] | None = None, reporter: Reporter | None = None) -> int
     note = f", {left_out} left out for errors (see problems.html)" if left_out else ""
     n = result.deals
     deals = f"{n:,} deal{'s' if n != 1 else ''}"
-    if result.written.written or result.written.removed:
+    w = result.written
+    if w.written or w.removed:
+        changed = f"{w.written:,} file{'s' if w.written != 1 else ''} written"
+        if w.removed:
+            changed += f", {w.removed:,} removed"
         r.line(
             f"built {result.pages:,} pages from {deals}{note} in "
-            f"{result.seconds:.1f} s -> {result.out / 'index.html'}"
+            f"{result.seconds:.1f} s ({changed}) -> {result.out / 'index.html'}"
         )
     else:
         r.line(

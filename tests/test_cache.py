@@ -115,6 +115,12 @@ def test_up_to_date_message(repo: Path) -> None:
     assert out.getvalue().splitlines()[-1] == (
         f"up to date: 43 pages from 31 deals -> {repo / 'site' / 'index.html'}"
     )
+    (repo / "site/deals/bramble-subscription-box.html").unlink()  # one file to write back
+    out = io.StringIO()
+    assert main(["build", "--root", str(repo)], Reporter(out, io.StringIO())) == 0
+    last = out.getvalue().splitlines()[-1]
+    assert last.startswith("built 43 pages from 31 deals in ")
+    assert last.endswith(f" s (1 file written) -> {repo / 'site' / 'index.html'}")
 
 
 def test_one_edit_rewrites_one_part_of_the_cache(
