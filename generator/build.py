@@ -116,7 +116,7 @@ class _State:
         self.templates: object = None
         self.facts: dict[str, Any] = {}  # deal id -> (Deal, DealFacts) for `facts_day`
         self.facts_day: date | None = None
-        self.manifest = ""  # hash of the output folder's manifest after the last build
+        self.output_key = ""  # _output_key() of the output folder after the last build
         self.loaded: dict[str, tuple[Any, ...]] = {}  # deal file -> its record, as loaded
         self._live: dict[str, tuple[Any, ...]] = {}  # the records parts() last saw
         self._parts: dict[tuple[str, int], int] = {}  # (deal file, part count) -> its part
@@ -179,7 +179,7 @@ class _State:
             "pages": self.pages,
             "templates": self.templates,
             "facts_day": self.facts_day,
-            "manifest": self.manifest,
+            "output_key": self.output_key,
             "layout": layout,
             "part_count": count,
         }
@@ -190,7 +190,7 @@ class _State:
         st = cls()
         st.files.config_key, st.files.reads = common["config_key"], common["reads"]
         st.charts, st.pages, st.templates = common["charts"], common["pages"], common["templates"]
-        st.facts_day, st.manifest = common["facts_day"], common["manifest"]
+        st.facts_day, st.output_key = common["facts_day"], common["output_key"]
         st.part_count = common["part_count"]
         layout = st.memo.layout = common["layout"]
         stale = object()  # a layout equal to no other
@@ -322,7 +322,7 @@ class Builder:
             renderer = Renderer(inputs, self.root, self.env, Memo())
             pages = [(deal_url(d.id), renderer.render(renderer.deal_page(d))) for d in found]
             written = update_files(self.out, pages)
-            self.state.manifest = _output_key(self.out)
+            self.state.output_key = _output_key(self.out)
         return written
 
     @property
@@ -345,7 +345,7 @@ class Builder:
             st.pages[page.out] = (_context_key(page.context), digest(data))
             new = {page.out: data} | {f"charts/{c.name}.svg": c.svg for c in charts}
             written = write_site(self.out, [(rel, new.get(rel)) for rel in files], swap=False)
-            st.manifest = _output_key(self.out)
+            st.output_key = _output_key(self.out)
         return replace(
             result,
             written=WriteResult(
@@ -360,9 +360,10 @@ class Builder:
         templates = _templates_key(self.root)
         files_now = listing(self.root / DEALS_DIR)  # once: for the fingerprint and the load
         inputs_key = self._inputs_key(templates, files_now) if self.cache else ""
+        output_key = _output_key(self.out)
         if self.cache is not None and self.builds == 0:
             # a fresh run: if no input, template, date or output changed, there is nothing to do
-            fingerprint = f"{inputs_key} {_output_key(self.out)}"
+            fingerprint = f"{inputs_key} {output_key}"
             summary = self.cache.load_summary()
             if isinstance(summary, tuple) and len(summary) == 2 and summary[0] == fingerprint:
                 self.builds += 1
@@ -375,7 +376,7 @@ class Builder:
             st.templates, st.memo = templates, Memo()
             st.forget_pages()
             self.env = environment(self.root, self.cache.compiled if self.cache else None)
-        if _output_key(self.out) != st.manifest:
+        if output_key != st.output_key:
             st.forget_pages()  # the output folder is not what the last build left
         reread = st.files.reads
         loaded = load_repo(
@@ -488,7 +489,7 @@ class Builder:
         finally:
             writer.abort()
         self.builds += 1
-        st.manifest = _output_key(self.out)
+        st.output_key = _output_key(self.out)
         if (
             persist
             and self.cache
@@ -513,7 +514,7 @@ class Builder:
             light = replace(loaded, deals=[], invalid=[])  # the counts are in the result
             unchanged = WriteResult(0, written.written + written.unchanged, 0)
             self.cache.save_summary(
-                (f"{inputs_key} {st.manifest}", replace(result, loaded=light, written=unchanged))
+                (f"{inputs_key} {st.output_key}", replace(result, loaded=light, written=unchanged))
             )
         return result
 

@@ -20,8 +20,7 @@ _SETTERS: dict[type, tuple[Any, ...]] = {}
 
 def compact(cls: type[T]) -> type[T]:
     """For a frozen dataclass with slots made by the hundred thousand (deals, their
-    touches and facts, problems): pickle it as a tuple of its values, rebuilt by setting
-    each slot. The build cache and the worker processes pickle every deal; a slotted
+    facts, problems): pickle it as a tuple of its values, rebuilt by setting each slot. The build cache and the worker processes pickle every deal; a slotted
     object is also read faster than one with a __dict__, on every pass of the metrics."""
     names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
     _SETTERS[cls] = tuple(cls.__dict__[name].__set__ for name in names)

@@ -389,7 +389,7 @@ def check_deal(src: SourceFile, rel_path: str, config: Config, shown_path: str) 
     raw: dict[str, Any] = {}
     lines: dict[str, int] = {}
     for k, (kn, v) in f.items():
-        k = sys.intern(k)  # the same few names in every file
+        k = _shared(k)  # the same few names in every file
         plain = v.plain()
         raw[k] = _shared(plain) if type(plain) is str else plain
         lines[k] = kn.line
@@ -427,10 +427,10 @@ SHARED_MAX = 40
 
 
 def _shared(text: str) -> str:
-    """One object for each short text (owners, sources, touch kinds, dates as written) however
-    many deals repeat it: less memory, and a build cache that loads faster (a pickle
-    writes an object it has seen as a reference to it)."""
-    return sys.intern(text) if len(text) <= SHARED_MAX and type(text) is str else text
+    """One object for each short text (field names and values as written, owners,
+    sources, touch kinds) however many deals repeat it: less memory, and a build cache
+    that loads faster (a pickle writes an object it has seen as a reference to it)."""
+    return sys.intern(text) if len(text) <= SHARED_MAX else text
 
 
 def _needs_value(stage: Stage, config: Config) -> bool:
